@@ -1,0 +1,140 @@
+"""Configuration objects: one frozen dataclass per concern, saved as JSON.
+
+Presets are derived with ``dataclasses.replace`` and never mutated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+MODES = ("basic", "feedback", "peek", "attention", "lm")
+SEQ2SEQ_MODES = ("basic", "feedback", "peek", "attention")
+CELLS = ("rnn", "gru", "lstm")
+ATTENTIONS = ("dot", "general", "additive")
+OPTIMIZERS = ("adam", "rmsprop", "sgd", "adamw")
+DEVICES = ("auto", "cpu", "gpu")
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message lists the valid options."""
+
+
+def _check_choice(field: str, value: Any, options: tuple) -> None:
+    if value not in options:
+        valid = ", ".join(repr(o) for o in options)
+        raise ConfigError(f"Unknown {field} {value!r}. Valid options: {valid}")
+
+
+def _check_range(field: str, value, low, high) -> None:
+    if not (low <= value <= high):
+        raise ConfigError(f"{field} must be between {low} and {high}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of a sequence-to-sequence model or a language model."""
+
+    mode: str = "attention"  # basic | feedback | peek | attention | lm (language model)
+    cell: str = "lstm"  # recurrent cell: rnn (SimpleRNN) | gru | lstm
+    layers: int = 1  # stacked recurrent layers in encoder and decoder (1-4)
+    units: int = 128  # hidden units per recurrent layer
+    embedding_dim: int = 64  # token embedding size
+    bidirectional: bool = False  # bidirectional encoder (states merged by a learned bridge)
+    dropout: float = 0.0  # dropout on embeddings and between stacked layers
+    attention: str = "general"  # attention score: dot / general (Luong) or additive (Bahdanau)
+    source_vocab_size: int = 0  # filled in from the data's vocabulary (0 for lm)
+    target_vocab_size: int = 0  # filled in from the data's vocabulary
+    max_source_length: int = 0  # longest training source (tokens); basic mode needs it
+    max_target_length: int = 0  # longest training target (tokens, without start/end)
+
+    def __post_init__(self):
+        _check_choice("mode", self.mode, MODES)
+        _check_choice("cell", self.cell, CELLS)
+        _check_choice("attention", self.attention, ATTENTIONS)
+        _check_range("layers", self.layers, 1, 4)
+        _check_range("units", self.units, 1, 8192)
+        _check_range("embedding_dim", self.embedding_dim, 1, 4096)
+        _check_range("dropout", self.dropout, 0.0, 0.9)
+        if self.mode == "lm" and self.bidirectional:
+            raise ConfigError("A language model cannot have a bidirectional encoder")
+
+    @property
+    def is_lm(self) -> bool:
+        return self.mode == "lm"
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModelConfig":
+        return _from_dict(cls, data)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train: optimisation, stopping and device."""
+
+    epochs: int = 10  # passes over the training split
+    batch_size: int = 64  # examples per batch
+    learning_rate: float = 1e-3  # optimizer step size
+    optimizer: str = "adam"  # adam | rmsprop | sgd | adamw
+    clip_norm: float = 1.0  # global gradient-norm clipping (0 disables)
+    label_smoothing: float = 0.0  # cross-entropy label smoothing
+    early_stopping: int = 0  # stop after this many epochs without val-loss improvement (0: off)
+    seed: int = 0  # weight init, shuffling and dropout seed
+    device: str = "auto"  # auto | cpu | gpu
+    mixed_precision: bool = False  # float16 compute on GPU (ignored on CPU)
+    distribute: bool = True  # MirroredStrategy when several GPUs are visible
+    bucket_width: int = 4  # length-bucket width in tokens for batching (0: no bucketing)
+    max_batches_per_epoch: int = 0  # cap batches per epoch (0: whole split); for quick demos
+    sample_items: int = 3  # validation items whose outputs are reported after each epoch
+
+    def __post_init__(self):
+        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        _check_choice("device", self.device, DEVICES)
+        _check_range("epochs", self.epochs, 1, 100000)
+        _check_range("batch_size", self.batch_size, 1, 1 << 16)
+        if not self.learning_rate > 0:
+            raise ConfigError(f"learning_rate must be positive, got {self.learning_rate!r}")
+        if self.clip_norm < 0:
+            raise ConfigError(f"clip_norm must be >= 0, got {self.clip_norm!r}")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        return _from_dict(cls, data)
+
+
+def _from_dict(cls, data: dict):
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ConfigError(f"Unknown {cls.__name__} field(s) {unknown}. Valid fields: {sorted(names)}")
+    values = dict(data)
+    for key, value in values.items():
+        if isinstance(value, list):
+            values[key] = tuple(value)
+    return cls(**values)
+
+
+# Named presets, after Magenta's default_configs; derive with dataclasses.replace.
+PRESETS: dict[str, ModelConfig] = {
+    "basic_rnn": ModelConfig(mode="basic", cell="lstm", units=128),
+    "feedback_rnn": ModelConfig(mode="feedback", cell="lstm", units=128),
+    "peek_rnn": ModelConfig(mode="peek", cell="lstm", units=128),
+    "attention_rnn": ModelConfig(mode="attention", cell="lstm", units=128),
+    "attention_bigru": ModelConfig(mode="attention", cell="gru", units=128, bidirectional=True),
+    "tatoeba_char_lstm": ModelConfig(mode="attention", cell="lstm", units=256, embedding_dim=64),
+    "char_lm": ModelConfig(mode="lm", cell="lstm", units=256, layers=2, embedding_dim=64),
+}
+
+
+def preset(name: str, **overrides) -> ModelConfig:
+    """A named preset with ``overrides`` applied (the preset itself is untouched)."""
+    if name not in PRESETS:
+        raise ConfigError(f"Unknown preset {name!r}. Valid options: {', '.join(PRESETS)}")
+    return dataclasses.replace(PRESETS[name], **overrides)

@@ -1,0 +1,116 @@
+"""Exports for other runtimes: a TensorFlow SavedModel whose ``translate`` signature maps
+a batch of strings to a batch of strings.
+
+Normalising, tokenising, vocabulary lookup, greedy decoding and untokenising all run
+inside the graph, so ``tf.saved_model.load(path).translate(tf.constant([...]))`` (or TF
+Serving) needs no code from this package.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import tensorflow as tf
+
+from playground import search
+from playground.data.text import UNICODE_REPLACEMENTS
+from playground.data.vocab import END_ID, PAD_ID, UNK_ID, Vocabulary
+
+# RE2's \w is ASCII-only; spell the Unicode word class out so "été" stays one word.
+_GRAPH_WORD = r"([\p{L}\p{N}_]+|[^\p{L}\p{N}_\s])"
+
+
+class ExportError(ValueError):
+    """The model cannot be exported in the asked format."""
+
+
+def _graph_normalize(text, lowercase: bool, unicode: bool):
+    if unicode:
+        for pattern, replacement in UNICODE_REPLACEMENTS:
+            text = tf.strings.regex_replace(text, pattern, replacement)
+    if lowercase:
+        text = tf.strings.lower(text, encoding="utf-8")
+    return text
+
+
+def _graph_tokenize(text, level: str):
+    if level == "char":
+        return tf.strings.unicode_split(text, "UTF-8")
+    return tf.strings.split(tf.strings.strip(tf.strings.regex_replace(text, _GRAPH_WORD, r" \1 ")))
+
+
+def _graph_detokenize(words, level: str):
+    if level == "char":
+        return tf.strings.reduce_join(words, axis=1)
+    text = tf.strings.reduce_join(words, axis=1, separator=" ")
+    text = tf.strings.regex_replace(text, r" ([.,!?;:)])", r"\1")
+    text = tf.strings.regex_replace(text, r"\( ", "(")
+    return tf.strings.regex_replace(text, r"([\p{L}\p{N}_]) ' ([\p{L}\p{N}_])", r"\1'\2")
+
+
+def build_translate_fn(model):
+    """→ a function strings [B] → strings [B] closing over ``model`` and its vocabularies."""
+    meta = model.meta
+    if model.config.is_lm:
+        raise ExportError("Only translation models have a 'translate' signature; this is a language model")
+    options = meta.get("data_options", {})
+    level = options.get("level", "char")
+    lowercase = bool(options.get("lowercase", False))
+    unicode = bool(options.get("normalize_unicode", True))
+    reverse = bool(options.get("reverse_source", False))
+    source_vocab = Vocabulary.from_dict(meta["source_vocab"])
+    target_vocab = Vocabulary.from_dict(meta["target_vocab"])
+    source_table = tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(tf.constant(source_vocab.tokens), tf.range(len(source_vocab),
+                                                                                       dtype=tf.int32)),
+        default_value=UNK_ID)
+    target_tokens = tf.constant(target_vocab.tokens)
+    longest_target = max(int(model.config.max_target_length), 1)
+    greedy = search._cached(model, "greedy", search._build_greedy)
+
+    def translate(texts):
+        texts = _graph_normalize(texts, lowercase, unicode)
+        tokens = _graph_tokenize(texts, level)
+        if reverse:
+            tokens = tf.reverse(tokens, axis=[1])
+        ids = source_table.lookup(tokens).to_tensor(default_value=PAD_ID)
+        ids = tf.concat([ids, tf.zeros([tf.shape(ids)[0], 1], tf.int32)], axis=1)  # never zero-length
+        max_length = tf.cast(tf.cast(tf.maximum(longest_target, tf.shape(ids)[1]), tf.float32) * 1.5, tf.int32) + 2
+        output_ids, _, _ = greedy(ids, max_length)
+        keep = output_ids > END_ID  # drops PAD, START, END (UNK stays visible as <unk>)
+        words = tf.ragged.boolean_mask(tf.gather(target_tokens, output_ids), keep)
+        return {"translation": _graph_detokenize(words, level)}
+
+    return translate, source_table
+
+
+def export_savedmodel(model, path) -> Path:
+    """Writes the SavedModel directory at ``path`` (replaced atomically if it exists)."""
+    import keras
+
+    path = Path(path)
+    translate, table = build_translate_fn(model)
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.track(table)
+    archive.add_endpoint("translate", translate,
+                         input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    parent = path.parent if str(path.parent) else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=parent))
+    try:
+        archive.write_out(str(tmp), verbose=False)
+        if path.exists():
+            backup = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=parent))
+            os.replace(path, backup / "old")
+            os.replace(tmp, path)
+            shutil.rmtree(backup, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path

@@ -1,0 +1,93 @@
+"""Custom layers: attention scores and the bidirectional state bridge.
+
+Every layer is registered for Keras serialization with a complete ``get_config``.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from playground.config import ATTENTIONS
+
+PACKAGE = "playground"
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class Attention(keras.layers.Layer):
+    """Global attention over encoder outputs (Luong et al. 2015, Bahdanau et al. 2015).
+
+    Scores: ``dot`` q·m, ``general`` q·W m, ``additive`` vᵀ tanh(W₁q + W₂m).
+
+    Call: ``query`` [B, T, U], ``memory`` [B, S, U], ``memory_mask`` [B, S] (bool)
+    → ``context`` [B, T, U], ``weights`` [B, T, S] (rows sum to 1 over real tokens).
+    """
+
+    def __init__(self, score: str = "general", units: int = 128, **kwargs):
+        super().__init__(**kwargs)
+        if score not in ATTENTIONS:
+            raise ValueError(f"Unknown attention {score!r}. Valid options: {', '.join(ATTENTIONS)}")
+        self.score = score
+        self.units = units
+        if score == "general":
+            self.memory_weight = keras.layers.Dense(units, use_bias=False, name="W")
+        elif score == "additive":
+            self.query_weight = keras.layers.Dense(units, use_bias=False, name="W_query")
+            self.memory_weight = keras.layers.Dense(units, use_bias=False, name="W_memory")
+            self.score_vector = keras.layers.Dense(1, use_bias=False, name="v")
+
+    def build(self, query_shape, memory_shape=None, memory_mask_shape=None):
+        memory_shape = memory_shape or query_shape
+        if self.score == "general":
+            self.memory_weight.build(memory_shape)
+        elif self.score == "additive":
+            self.query_weight.build(query_shape)
+            self.memory_weight.build(memory_shape)
+            self.score_vector.build(tuple(memory_shape[:-1]) + (self.units,))
+        self.built = True
+
+    def call(self, query, memory, memory_mask):
+        if self.score == "dot":
+            scores = ops.einsum("btu,bsu->bts", query, memory)
+        elif self.score == "general":
+            scores = ops.einsum("btu,bsu->bts", query, self.memory_weight(memory))
+        else:
+            # [B, T, 1, U] + [B, 1, S, U] → [B, T, S, U] → [B, T, S]
+            hidden = ops.tanh(
+                ops.expand_dims(self.query_weight(query), 2)
+                + ops.expand_dims(self.memory_weight(memory), 1)
+            )
+            scores = ops.squeeze(self.score_vector(hidden), -1)
+        mask = ops.expand_dims(ops.cast(memory_mask, "bool"), 1)
+        # A large negative (not -inf) keeps rows with no real token finite; float16-safe.
+        scores = ops.where(mask, scores, ops.cast(-3e4, scores.dtype))
+        weights = ops.softmax(scores, axis=-1)
+        context = ops.einsum("bts,bsu->btu", weights, memory)
+        return context, weights
+
+    def get_config(self):
+        return {**super().get_config(), "score": self.score, "units": self.units}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class StateBridge(keras.layers.Layer):
+    """Merges forward and backward encoder states into one decoder state.
+
+    Call: ``forward`` [B, U], ``backward`` [B, U] → [B, U] (a learned projection of
+    their concatenation; plain addition would confuse the two directions).
+    """
+
+    def __init__(self, units: int, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.projection = keras.layers.Dense(units, name="projection")
+
+    def build(self, forward_shape, backward_shape=None):
+        self.projection.build(tuple(forward_shape[:-1]) + (2 * forward_shape[-1],))
+        self.built = True
+
+    def call(self, forward, backward):
+        return self.projection(ops.concatenate([forward, backward], axis=-1))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}

@@ -1,0 +1,143 @@
+"""Strings in, strings out: tokenising, decoding and untokenising for a trained model.
+
+A :class:`Predictor` wraps a :class:`~playground.models.seq2seq.Seq2SeqModel` and the
+vocabularies and text options stored in its ``meta``. The trainer, the CLI and the UI
+all translate and generate through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from playground import search
+from playground.data.text import detokenize, normalize, tokenize
+from playground.data.vocab import END_ID, Vocabulary
+from playground.training.pipeline import pad_batch
+
+
+@dataclass
+class Translation:
+    text: str  # the best output, untokenised
+    tokens: list  # its tokens
+    source_tokens: list  # the input as the model saw it (after normalising; reversed if so trained)
+    unknown: list  # input tokens missing from the source vocabulary (mapped to <unk>)
+    score: float  # log-probability (greedy) or length-normalised beam score
+    attention: np.ndarray | None = None  # [output tokens, source tokens] (attention mode only)
+    n_best: list = field(default_factory=list)  # [(text, score)] best first (beam search)
+
+
+class Predictor:
+    """Translation and generation for one model (thread-compatible; one call at a time)."""
+
+    def __init__(self, model):
+        meta = model.meta
+        self.model = model
+        self.config = model.config
+        self.target_vocab = Vocabulary.from_dict(meta["target_vocab"])
+        self.source_vocab = Vocabulary.from_dict(meta["source_vocab"]) if meta.get("source_vocab") else None
+        options = meta.get("data_options", {})
+        self.level = options.get("level", self.target_vocab.level)
+        self.lowercase = bool(options.get("lowercase", False))
+        self.normalize_unicode = bool(options.get("normalize_unicode", True))
+        self.reverse_source = bool(options.get("reverse_source", False))
+        self.max_target_length = max(int(self.config.max_target_length), 1)
+
+    @property
+    def is_lm(self) -> bool:
+        return self.config.is_lm
+
+    # -- text <-> tokens -------------------------------------------------------------------
+
+    def tokenize(self, text: str) -> list[str]:
+        text = normalize(text, lowercase=self.lowercase, unicode=self.normalize_unicode)
+        return tokenize(text, self.level)
+
+    def source_tokens(self, text: str) -> list[str]:
+        tokens = self.tokenize(text)
+        return tokens[::-1] if self.reverse_source else tokens
+
+    def detokenize(self, tokens: list[str]) -> str:
+        return detokenize(tokens, self.level)
+
+    def encode_sources(self, texts: list[str]):
+        """→ (ids [B, S] int32, tokens per text, unknown tokens per text)."""
+        if self.source_vocab is None:
+            raise ValueError("This is a language model: it generates, it does not translate")
+        tokens = [self.source_tokens(t) for t in texts]
+        encoded = [self.source_vocab.encode_with_unknowns(t) for t in tokens]
+        ids = pad_batch([np.asarray(e[0] or [0], np.int32) for e in encoded])
+        return ids, tokens, [e[1] for e in encoded]
+
+    def _output_length(self, source_ids) -> int:
+        # Room for outputs a little longer than any seen in training.
+        return int(max(self.max_target_length, source_ids.shape[1]) * 1.5) + 2
+
+    # -- translation -----------------------------------------------------------------------
+
+    def translate(self, texts: list[str], *, beam_width: int = 1, n_best: int = 1,
+                  max_length: int | None = None) -> list[Translation]:
+        """Greedy (``beam_width`` 1) or beam search; attention weights for attention models."""
+        if not texts:
+            return []
+        ids, tokens, unknown = self.encode_sources(texts)
+        max_length = max_length or self._output_length(ids)
+        greedy = search.greedy_decode(self.model, ids, max_length)
+        results = []
+        beams = None
+        if beam_width > 1 or n_best > 1:
+            beams = search.beam_search(self.model, ids, max_length, beam_width=max(beam_width, n_best),
+                                       n_best=n_best)
+        for i in range(len(texts)):
+            out_tokens = self.target_vocab.decode(greedy.tokens[i])
+            length = len(out_tokens) + 1  # the END token was attended too
+            attention = None
+            if self.config.mode == "attention":
+                attention = greedy.attention[i, :length, : len(tokens[i])]
+            translation = Translation(self.detokenize(out_tokens), out_tokens, tokens[i], unknown[i],
+                                      float(greedy.log_probs[i]), attention)
+            if beams is not None:
+                translation.n_best = [
+                    (self.detokenize(self.target_vocab.decode(beams.tokens[i, j])), float(beams.scores[i, j]))
+                    for j in range(beams.tokens.shape[1])
+                ]
+                best_tokens = self.target_vocab.decode(beams.tokens[i, 0])
+                translation.text, translation.tokens = self.detokenize(best_tokens), best_tokens
+                translation.score = float(beams.scores[i, 0])
+            results.append(translation)
+        return results
+
+    def translate_ids(self, source_ids: np.ndarray, max_length: int | None = None) -> list[list[str]]:
+        """Greedy decode of already-encoded sources [B, S] → output tokens per item."""
+        max_length = max_length or self._output_length(source_ids)
+        greedy = search.greedy_decode(self.model, source_ids, max_length)
+        return [self.target_vocab.decode(row) for row in greedy.tokens]
+
+    # -- generation ------------------------------------------------------------------------
+
+    def generate_tokens(self, seed_tokens: list[str] | None = None, *, length: int = 100,
+                        temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
+                        seed: int = 0, source_text: str | None = None, stop_at_end: bool = True):
+        """Samples ``length`` tokens after ``seed_tokens`` → (all tokens, unknown seed tokens).
+
+        For a language model the seed is its primer; for a seq2seq model ``source_text``
+        is the input and the seed a forced output prefix.
+        """
+        seed_tokens = list(seed_tokens or [])
+        prefix, unknown = self.target_vocab.encode_with_unknowns(seed_tokens)
+        if source_text is not None and not self.is_lm:
+            ids, _, _ = self.encode_sources([source_text])
+        else:
+            ids = np.zeros((1, 1), np.int32)
+        out = search.sample_decode(self.model, ids, len(prefix) + length,
+                                   prefix_ids=np.asarray([prefix], np.int32).reshape(1, -1),
+                                   temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)[0]
+        if not stop_at_end:
+            out = out[out != END_ID]
+        return self.target_vocab.decode(out), unknown
+
+    def generate(self, seed_text: str = "", **kwargs) -> tuple[str, list[str]]:
+        """Text generation from ``seed_text`` → (text including the seed, unknown seed tokens)."""
+        tokens, unknown = self.generate_tokens(self.tokenize(seed_text) if seed_text else [], **kwargs)
+        return self.detokenize(tokens), unknown

@@ -1,0 +1,1 @@
+"""Qt-free training: a trainer that reports through a plain callback."""

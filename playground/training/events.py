@@ -1,0 +1,63 @@
+"""Events the trainer reports through its callback (plain dataclasses, no Qt).
+
+A UI turns them into signals; the CLI prints them. A callback may raise
+:class:`StopTraining` to stop the run at the next batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class StopTraining(Exception):
+    """Raised by a callback to stop training cleanly (like pressing Stop)."""
+
+
+@dataclass(frozen=True)
+class TrainStarted:
+    device: str  # human-readable device in use, e.g. "CPU" or "GPU 0: NVIDIA H100"
+    replicas: int  # devices training in parallel (tf.distribute)
+    epochs: int  # epochs planned (the last epoch index + 1 when resuming)
+    first_epoch: int  # 0, or the epoch to resume from
+    batches_per_epoch: int  # batches in one epoch of the training split
+    train_examples: int
+    val_examples: int
+    parameters: int  # trainable parameters
+
+
+@dataclass(frozen=True)
+class BatchEnd:
+    epoch: int  # 0-based
+    batch: int  # 0-based within the epoch
+    step: int  # global batch counter
+    loss: float  # this batch's masked cross-entropy
+    token_accuracy: float  # this batch's masked token accuracy
+    samples_per_second: float  # throughput over the last batches
+    elapsed: float  # seconds since training started
+    eta_seconds: float  # estimate for the whole run to finish
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    epoch: int
+    train_loss: float
+    train_token_accuracy: float
+    val_loss: float | None  # None when there is no validation split
+    val_token_accuracy: float | None
+    val_exact_match: float | None  # greedy decode vs reference, whole sequences
+    samples: list = field(default_factory=list)  # [(input, expected, produced)] for fixed val items
+    elapsed: float = 0.0
+    checkpoint: str | None = None  # path written this epoch
+
+
+@dataclass(frozen=True)
+class TrainFinished:
+    status: str  # "done" | "stopped" | "early_stopped" | "nan" | "error"
+    message: str
+    epochs_completed: int
+    best_val_loss: float | None = None
+
+
+@dataclass(frozen=True)
+class Paused:
+    paused: bool  # True on pause, False on resume

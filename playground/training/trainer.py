@@ -1,0 +1,372 @@
+"""The trainer: a custom loop over tf.data batches, reporting through a plain callback.
+
+Runs on whatever thread calls :meth:`Trainer.run` (the UI uses a worker thread);
+:meth:`pause`, :meth:`resume` and :meth:`stop` may be called from any thread and take
+effect within one batch. A checkpoint (a full model file with optimizer state) is
+written atomically after every epoch; a NaN/inf loss stops training and restores the
+last good weights.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from playground.config import ModelConfig, TrainConfig
+from playground.training import events as ev
+from playground.training.pipeline import batches_per_epoch, encode_split, make_dataset, pad_batch
+
+VAL_EXACT_MATCH_ITEMS = 1000  # cap on validation items greedy-decoded per epoch
+
+
+@dataclass
+class TrainResult:
+    model: object  # the trained Seq2SeqModel (usable even when stopped)
+    status: str  # done | stopped | early_stopped | nan | error
+    message: str
+    epochs_completed: int
+    history: dict
+    error: BaseException | None = None
+
+
+def complete_model_config(config: ModelConfig, corpus) -> ModelConfig:
+    """Fills vocabulary sizes and maximum lengths from the corpus."""
+    longest_source = max((len(s) for s, _ in corpus.train), default=1)
+    longest_target = max((len(t) for _, t in corpus.train), default=1)
+    return dataclasses.replace(
+        config,
+        source_vocab_size=len(corpus.source_vocab) if corpus.source_vocab is not None else 0,
+        target_vocab_size=len(corpus.target_vocab),
+        max_source_length=max(longest_source, 1),
+        max_target_length=max(longest_target, 1),
+    )
+
+
+def build_meta(corpus, model_config: ModelConfig, train_config: TrainConfig) -> dict:
+    """The JSON-able description stored with the model (everything but the weights)."""
+    return {
+        "task": "lm" if model_config.is_lm else "translate",
+        "source": corpus.name,
+        "corpus_kind": corpus.kind,
+        "data_options": corpus.options.to_dict(),
+        "data": corpus.describe(),
+        "source_vocab": corpus.source_vocab.to_dict() if corpus.source_vocab is not None else None,
+        "target_vocab": corpus.target_vocab.to_dict(),
+        "test_examples": [[list(s), list(t)] for s, t in corpus.test],
+        "test_pairs": [list(p) for p in getattr(corpus, "raw_test", [])],
+        "extra": dict(getattr(corpus, "extra", {}) or {}),
+        "train_config": train_config.to_dict(),
+        "history": {"epochs": [], "batch_loss": []},
+        "metrics": {},
+        "epochs_completed": 0,
+    }
+
+
+class Trainer:
+    """Trains a new model on ``corpus`` (or continues ``resume_model``).
+
+    ``callback(event)`` receives :mod:`playground.training.events` objects; raising
+    :class:`~playground.training.events.StopTraining` from it stops the run.
+    """
+
+    def __init__(self, corpus, model_config: ModelConfig, train_config: TrainConfig, *,
+                 callback=None, checkpoint_path=None, resume_model=None, device_plan=None):
+        self.corpus = corpus
+        self.train_config = train_config
+        self.callback = callback or (lambda event: None)
+        self.checkpoint_path = checkpoint_path
+        self.resume_model = resume_model
+        self.device_plan = device_plan
+        self.model_config = resume_model.config if resume_model is not None else \
+            complete_model_config(model_config, corpus)
+        self.model = resume_model
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    # -- control (any thread) --------------------------------------------------------------
+
+    def stop(self):
+        self._stop.set()
+        self._running.set()
+
+    def pause(self):
+        self._running.clear()
+
+    def resume(self):
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def _wait_if_paused(self):
+        if self._running.is_set():
+            return
+        self.callback(ev.Paused(True))
+        while not self._running.wait(0.1):
+            pass
+        if not self._stop.is_set():
+            self.callback(ev.Paused(False))
+
+    # -- building --------------------------------------------------------------------------
+
+    def _build(self, plan):
+        import keras
+
+        from playground.models.seq2seq import Seq2SeqModel
+
+        cfg = self.train_config
+        keras.utils.set_random_seed(cfg.seed)
+        use_mixed = cfg.mixed_precision and plan.kind == "gpu"
+        previous_policy = keras.mixed_precision.global_policy().name
+        if use_mixed:
+            keras.mixed_precision.set_global_policy("mixed_float16")
+        try:
+            with plan.strategy.scope():
+                if self.model is None:
+                    meta = build_meta(self.corpus, self.model_config, cfg)
+                    self.model = Seq2SeqModel(self.model_config.to_dict(), meta)
+                    self.model.build_with_dummy_inputs()
+                if getattr(self.model, "optimizer", None) is None:
+                    optimizer = _make_optimizer(cfg)
+                    if use_mixed:
+                        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+                    self.model.compile(optimizer=optimizer)
+                    self.model.optimizer.build(self.model.trainable_variables)
+        finally:
+            keras.mixed_precision.set_global_policy(previous_policy)
+        self.model.meta["train_config"] = cfg.to_dict()
+
+    def _step_functions(self, plan):
+        import tensorflow as tf
+
+        model, optimizer, strategy = self.model, self.model.optimizer, plan.strategy
+        smoothing = self.train_config.label_smoothing
+        spec = tf.TensorSpec([None, None], tf.int32)
+
+        def masked_loss(target_out, logits):
+            mask = tf.cast(tf.not_equal(target_out, 0), tf.float32)
+            vocab = tf.shape(logits)[-1]
+            labels = tf.one_hot(target_out, vocab) * (1 - smoothing) + smoothing / tf.cast(vocab, tf.float32)
+            token_loss = tf.nn.softmax_cross_entropy_with_logits(labels, tf.cast(logits, tf.float32))
+            correct = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), target_out), tf.float32)
+            return tf.reduce_sum(token_loss * mask), tf.reduce_sum(correct * mask), tf.reduce_sum(mask)
+
+        def train_replica(source, target_in, target_out):
+            with tf.GradientTape() as tape:
+                logits = model((source, target_in), training=True)
+                loss_sum, correct, count = masked_loss(target_out, logits)
+                # Apply sums gradients over replicas: divide by their number.
+                loss = loss_sum / tf.maximum(count, 1.0) / strategy.num_replicas_in_sync
+                scaled = optimizer.scale_loss(loss) if hasattr(optimizer, "scale_loss") else loss
+            gradients = tape.gradient(scaled, model.trainable_variables)
+            optimizer.apply(gradients, model.trainable_variables)
+            return loss_sum, correct, count
+
+        def eval_replica(source, target_in, target_out):
+            return masked_loss(target_out, model((source, target_in), training=False))
+
+        def reduce(values):
+            return [strategy.reduce("SUM", v, axis=None) for v in values]
+
+        @tf.function(input_signature=[spec, spec, spec])
+        def train_step(source, target_in, target_out):
+            return reduce(strategy.run(train_replica, (source, target_in, target_out)))
+
+        @tf.function(input_signature=[spec, spec, spec])
+        def eval_step(source, target_in, target_out):
+            return reduce(strategy.run(eval_replica, (source, target_in, target_out)))
+
+        return train_step, eval_step
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def run(self) -> TrainResult:
+        """Trains to completion, stop, early stop, NaN or error; never raises for those."""
+        try:
+            return self._run()
+        except Exception as exc:  # reported to the caller as an event, the app keeps going
+            message = f"{type(exc).__name__}: {exc}"
+            self.callback(ev.TrainFinished("error", message, self._epochs_completed()))
+            return TrainResult(self.model, "error", message, self._epochs_completed(), self._history(), exc)
+
+    def _epochs_completed(self) -> int:
+        return int(self.model.meta.get("epochs_completed", 0)) if self.model is not None else 0
+
+    def _history(self) -> dict:
+        return self.model.meta.get("history", {}) if self.model is not None else {}
+
+    def _run(self) -> TrainResult:
+        from playground.training.device import plan_device
+
+        cfg = self.train_config
+        plan = self.device_plan or plan_device(cfg.device, distribute=cfg.distribute)
+        self._build(plan)
+        model, corpus = self.model, self.corpus
+        from playground.data.vocab import Vocabulary
+
+        source_vocab = Vocabulary.from_dict(model.meta["source_vocab"]) if model.meta.get("source_vocab") else None
+        target_vocab = Vocabulary.from_dict(model.meta["target_vocab"])
+        train = encode_split(corpus.train, source_vocab, target_vocab)
+        val = encode_split(corpus.val, source_vocab, target_vocab)
+        if len(train) == 0:
+            raise ValueError(f"{corpus.name}: the training split is empty")
+        n_batches = batches_per_epoch(train, cfg.batch_size, cfg.bucket_width)
+        if cfg.max_batches_per_epoch:
+            n_batches = min(n_batches, cfg.max_batches_per_epoch)
+        train_step, eval_step = self._step_functions(plan)
+        first_epoch = self._epochs_completed()
+        history = model.meta.setdefault("history", {"epochs": [], "batch_loss": []})
+        self.callback(ev.TrainStarted(plan.description, plan.replicas, cfg.epochs, first_epoch, n_batches,
+                                      len(train), len(val), int(model.count_params())))
+        model.meta["device"] = plan.description
+        good_weights = model.get_weights()
+        best_val, epochs_without_gain = math.inf, 0
+        start = time.perf_counter()
+        step = first_epoch * n_batches
+        status, message = "done", f"Trained {cfg.epochs} epochs"
+        epochs_left = cfg.epochs - first_epoch
+        for epoch in range(first_epoch, cfg.epochs):
+            dataset = make_dataset(train, cfg.batch_size, bucket_width=cfg.bucket_width, seed=cfg.seed + epoch)
+            dataset = plan.strategy.experimental_distribute_dataset(dataset)
+            sums = np.zeros(3)
+            recent = []  # (time, examples) for throughput
+            for batch_index, (source, target_in, target_out) in enumerate(dataset):
+                if batch_index >= n_batches:
+                    break
+                self._wait_if_paused()
+                if self._stop.is_set():
+                    break
+                loss_sum, correct, count = (float(v) for v in train_step(source, target_in, target_out))
+                loss = loss_sum / max(count, 1.0)
+                if not math.isfinite(loss):
+                    model.set_weights(good_weights)
+                    status = "nan"
+                    message = (f"Loss became {loss} at epoch {epoch + 1}, batch {batch_index + 1}: training "
+                               f"stopped and the weights from the end of epoch {epoch} (last good) restored. "
+                               "Try a lower learning rate or gradient clipping.")
+                    break
+                sums += (loss_sum, correct, count)
+                step += 1
+                now = time.perf_counter()
+                recent.append((now, _batch_size(target_out)))
+                recent = recent[-20:]
+                throughput = _throughput(recent)
+                elapsed = now - start
+                done_batches = (epoch - first_epoch) * n_batches + batch_index + 1
+                eta = elapsed / done_batches * (epochs_left * n_batches - done_batches)
+                history["batch_loss"].append(round(loss, 5))
+                self._emit(ev.BatchEnd(epoch, batch_index, step, loss, correct / max(count, 1.0),
+                                       throughput, elapsed, eta))
+            if status == "nan":
+                break
+            if self._stop.is_set():
+                status, message = "stopped", f"Stopped during epoch {epoch + 1}; the model is usable as it is"
+                break
+            record = self._end_epoch(epoch, sums, val, eval_step, target_vocab, start)
+            history["epochs"].append(record)
+            model.meta["epochs_completed"] = epoch + 1
+            good_weights = model.get_weights()
+            if self.checkpoint_path:
+                from playground.modelfile import save_model
+
+                save_model(model, self.checkpoint_path)
+            self._emit(ev.EpochEnd(epoch, record["train_loss"], record["train_token_accuracy"],
+                                   record.get("val_loss"), record.get("val_token_accuracy"),
+                                   record.get("val_exact_match"), record.get("samples", []),
+                                   record["elapsed"], str(self.checkpoint_path) if self.checkpoint_path else None))
+            val_loss = record.get("val_loss")
+            if val_loss is not None and val_loss < best_val - 1e-4:
+                best_val, epochs_without_gain = val_loss, 0
+            else:
+                epochs_without_gain += 1
+            if cfg.early_stopping and val_loss is not None and epochs_without_gain >= cfg.early_stopping:
+                status = "early_stopped"
+                message = f"Early stop after epoch {epoch + 1}: no validation gain in {cfg.early_stopping} epochs"
+                break
+            if self._stop.is_set():
+                status, message = "stopped", f"Stopped after epoch {epoch + 1}"
+                break
+        best = None if best_val == math.inf else best_val
+        self.callback(ev.TrainFinished(status, message, self._epochs_completed(), best))
+        return TrainResult(model, status, message, self._epochs_completed(), history)
+
+    def _emit(self, event):
+        try:
+            self.callback(event)
+        except ev.StopTraining:
+            self.stop()
+
+    def _end_epoch(self, epoch, sums, val, eval_step, target_vocab, start) -> dict:
+        record = {"epoch": epoch + 1, "train_loss": sums[0] / max(sums[2], 1), "train_token_accuracy":
+                  sums[1] / max(sums[2], 1)}
+        if len(val):
+            totals = np.zeros(3)
+            dataset = make_dataset(val, self.train_config.batch_size, bucket_width=self.train_config.bucket_width,
+                                   shuffle=False)
+            for source, target_in, target_out in dataset:
+                totals += [float(v) for v in eval_step(source, target_in, target_out)]
+            record["val_loss"] = totals[0] / max(totals[2], 1)
+            record["val_token_accuracy"] = totals[1] / max(totals[2], 1)
+            record.update(self._validation_outputs(val, target_vocab))
+        record["elapsed"] = time.perf_counter() - start
+        return {k: (round(float(v), 6) if isinstance(v, (float, np.floating)) else v) for k, v in record.items()}
+
+    def _validation_outputs(self, val, target_vocab) -> dict:
+        """Greedy exact match on (up to) the first validation items, and a few samples
+        (input, expected, produced). A language model continues the first quarter of an item."""
+        from playground.predictor import Predictor
+
+        predictor = Predictor(self.model)
+        examples = self.corpus.val
+        n_samples = min(self.train_config.sample_items, len(examples))
+        if self.model_config.is_lm:
+            samples = []
+            for source_tokens, target_tokens in examples[:n_samples]:
+                prompt = list(target_tokens[: max(1, len(target_tokens) // 4)])
+                produced, _ = predictor.generate_tokens(prompt, length=len(target_tokens) - len(prompt),
+                                                        temperature=1e-3)
+                samples.append((predictor.detokenize(prompt), predictor.detokenize(list(target_tokens)),
+                                predictor.detokenize(produced)))
+            return {"samples": samples}
+        count = min(len(val), VAL_EXACT_MATCH_ITEMS)
+        produced = []
+        for begin in range(0, count, 256):
+            produced.extend(predictor.translate_ids(pad_batch(val.sources[begin:begin + 256][: count - begin])))
+        exact = sum(p == list(examples[i][1]) for i, p in enumerate(produced)) / count
+        samples = []
+        for i in range(n_samples):
+            source_tokens, target_tokens = examples[i]
+            shown = source_tokens[::-1] if predictor.reverse_source else source_tokens
+            samples.append((predictor.detokenize(list(shown)), predictor.detokenize(list(target_tokens)),
+                            predictor.detokenize(produced[i])))
+        return {"val_exact_match": exact, "samples": samples}
+
+
+def _batch_size(tensor) -> int:
+    values = getattr(tensor, "values", None)
+    if values is not None:  # PerReplica
+        return sum(int(v.shape[0]) for v in values)
+    return int(tensor.shape[0])
+
+
+def _throughput(recent) -> float:
+    if len(recent) < 2:
+        return 0.0
+    seconds = recent[-1][0] - recent[0][0]
+    return sum(n for _, n in recent[1:]) / seconds if seconds > 0 else 0.0
+
+
+def _make_optimizer(cfg: TrainConfig):
+    import keras
+
+    clip = {"global_clipnorm": cfg.clip_norm} if cfg.clip_norm > 0 else {}
+    kinds = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop,
+             "sgd": keras.optimizers.SGD, "adamw": keras.optimizers.AdamW}
+    return kinds[cfg.optimizer](learning_rate=cfg.learning_rate, **clip)
