@@ -139,5 +139,8 @@ class Predictor:
 
     def generate(self, seed_text: str = "", **kwargs) -> tuple[str, list[str]]:
         """Text generation from ``seed_text`` → (text including the seed, unknown seed tokens)."""
-        tokens, unknown = self.generate_tokens(self.tokenize(seed_text) if seed_text else [], **kwargs)
+        seed_tokens = self.tokenize(seed_text) if seed_text else []
+        if self.level == "char" and seed_text[-1:].isspace():
+            seed_tokens.append(" ")  # normalising strips it, but a primer's final space matters
+        tokens, unknown = self.generate_tokens(seed_tokens, **kwargs)
         return self.detokenize(tokens), unknown

@@ -64,8 +64,8 @@ def _build_greedy(model):
             tokens = tf.where(finished_before, PAD_ID, tokens)
             score = tf.reduce_sum(tf.where(finished_before, 0.0, token_lp), 1)
             return tokens, tf.zeros([batch, max_length, source_len]), score
-        tokens_ta = tf.TensorArray(tf.int32, size=max_length)
-        attention_ta = tf.TensorArray(tf.float32, size=max_length)
+        tokens_ta = tf.TensorArray(tf.int32, size=max_length, element_shape=[None])
+        attention_ta = tf.TensorArray(tf.float32, size=max_length, element_shape=[None, None])
         previous = tf.fill([batch], START_ID)
         finished = tf.zeros([batch], tf.bool)
         score = tf.zeros([batch])
@@ -181,6 +181,8 @@ def _build_sampler(model):
         memory, memory_mask, states, context = model.encode(source)
         batch = tf.shape(source)[0]
         prefix_length = tf.shape(prefix)[1]
+        # One spare column so the gather below is valid even for an empty prefix.
+        prefix = tf.concat([prefix, tf.zeros([batch, 1], tf.int32)], axis=1)
         vocab = model.config.target_vocab_size
         tokens_ta = tf.TensorArray(tf.int32, size=max_length)
         previous = tf.fill([batch], START_ID)
@@ -206,7 +208,7 @@ def _build_sampler(model):
             logits = tf.where(logits < cutoff, -1e9, logits)
             step_seed = tf.stack([seed[0], seed[1] + step])
             sampled = tf.reshape(tf.random.stateless_categorical(logits, 1, step_seed, dtype=tf.int32), [-1])
-            forced = tf.gather(prefix, tf.minimum(step, tf.maximum(prefix_length - 1, 0)), axis=1)
+            forced = tf.gather(prefix, tf.minimum(step, prefix_length), axis=1)
             token = tf.where(step < prefix_length, forced, sampled)
             token = tf.where(finished, PAD_ID, token)
             tokens_ta = tokens_ta.write(step, token)

@@ -62,10 +62,12 @@ class Seq2SeqModel(keras.Model):
                 layer = rnn(cfg.units, return_sequences=True, return_state=True, name=f"encoder_{i}")
                 if cfg.bidirectional:
                     layer = keras.layers.Bidirectional(layer, merge_mode="concat", name=f"encoder_{i}_bi")
-                    self.bridges.append([StateBridge(cfg.units, name=f"bridge_{i}_{k}")
-                                         for k in range(self.n_states)])
+                    # The basic decoder only ever sees the top layer's h.
+                    if cfg.mode != "basic" or i == cfg.layers - 1:
+                        kept = 1 if cfg.mode == "basic" else self.n_states
+                        self.bridges.append([StateBridge(cfg.units, name=f"bridge_{i}_{k}") for k in range(kept)])
                 self.encoder_layers.append(layer)
-            if cfg.bidirectional:
+            if cfg.bidirectional and cfg.mode == "attention":
                 # Encoder outputs are 2U wide; attention compares them with U-wide decoder states.
                 self.memory_projection = keras.layers.Dense(cfg.units, use_bias=False, name="memory_projection")
         if cfg.mode != "basic":
@@ -101,11 +103,15 @@ class Seq2SeqModel(keras.Model):
             x, layer_states = outputs[0], list(outputs[1:])
             if cfg.bidirectional:
                 forward, backward = layer_states[: self.n_states], layer_states[self.n_states:]
-                layer_states = [bridge(f, b) for bridge, f, b in zip(self.bridges[i], forward, backward)]
+                if cfg.mode == "basic":
+                    bridged = [self.bridges[0][0](forward[0], backward[0])] if i == cfg.layers - 1 else []
+                    layer_states = bridged + forward[len(bridged):]
+                else:
+                    layer_states = [bridge(f, b) for bridge, f, b in zip(self.bridges[i], forward, backward)]
             states.extend(layer_states)
             if i < cfg.layers - 1:
                 x = self.dropout(x, training=training)
-        memory = self.memory_projection(x) if cfg.bidirectional else x
+        memory = self.memory_projection(x) if cfg.bidirectional and cfg.mode == "attention" else x
         context = states[-self.n_states]  # the top layer's final h
         if cfg.mode == "basic":
             # The basic decoder gets the vector as input, not as its starting state.
@@ -171,7 +177,7 @@ class Seq2SeqModel(keras.Model):
             new_states.extend(cell_states if isinstance(cell_states, (list, tuple)) else [cell_states])
         logits, weights = self._output_logits(ops.expand_dims(x, 1), memory, memory_mask, context, False)
         if weights is None:
-            weights = ops.zeros(ops.shape(memory_mask), dtype="float32")
+            weights = ops.expand_dims(ops.zeros_like(ops.cast(memory_mask, "float32")), 1)
         return logits[:, 0], new_states, ops.cast(weights[:, 0], "float32")
 
     # -- serialization ---------------------------------------------------------------------

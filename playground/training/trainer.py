@@ -148,7 +148,6 @@ class Trainer:
 
         model, optimizer, strategy = self.model, self.model.optimizer, plan.strategy
         smoothing = self.train_config.label_smoothing
-        spec = tf.TensorSpec([None, None], tf.int32)
 
         def masked_loss(target_out, logits):
             mask = tf.cast(tf.not_equal(target_out, 0), tf.float32)
@@ -175,11 +174,12 @@ class Trainer:
         def reduce(values):
             return [strategy.reduce("SUM", v, axis=None) for v in values]
 
-        @tf.function(input_signature=[spec, spec, spec])
+        # No input_signature: a distributed dataset yields PerReplica values, not tensors.
+        @tf.function(reduce_retracing=True)
         def train_step(source, target_in, target_out):
             return reduce(strategy.run(train_replica, (source, target_in, target_out)))
 
-        @tf.function(input_signature=[spec, spec, spec])
+        @tf.function(reduce_retracing=True)
         def eval_step(source, target_in, target_out):
             return reduce(strategy.run(eval_replica, (source, target_in, target_out)))
 

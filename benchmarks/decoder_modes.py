@@ -1,0 +1,46 @@
+"""Quality of the four decoder modes on a built-in task, default options (issue #2 §8).
+
+    python benchmarks/decoder_modes.py digits:reverse [--modes basic feedback peek attention]
+
+Trains each mode with the CLI's defaults, evaluates on the task's test split and prints
+one line per mode (exact match, token accuracy, chrF, training seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("source")
+    parser.add_argument("--modes", nargs="+", default=["basic", "feedback", "peek", "attention"])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--out-dir", default="/tmp/playground-bench")
+    args = parser.parse_args()
+
+    from playground.cli import build_parser, cmd_train
+    from playground.modelfile import load_model
+
+    os.makedirs(args.out_dir, exist_ok=True)
+    rows = []
+    for mode in args.modes:
+        out = os.path.join(args.out_dir, f"{args.source.replace(':', '_')}_{mode}")
+        cli_args = build_parser().parse_args(["train", args.source, "--mode", mode, "--out", out,
+                                              "--epochs", str(args.epochs), "--json"])
+        cli_args.seed = cli_args.seed or 0
+        start = time.perf_counter()
+        cmd_train(cli_args)
+        seconds = time.perf_counter() - start
+        metrics = load_model(out, compile=False).meta["metrics"]
+        rows.append((mode, metrics, seconds))
+        print(f"{args.source} {mode:<9} exact_match {metrics['exact_match']:.4f}  token_accuracy "
+              f"{metrics['token_accuracy']:.4f}  chrf {metrics['chrf']:.1f}  train+eval {seconds:.0f}s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

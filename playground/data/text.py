@@ -1,0 +1,118 @@
+"""Text normalisation and tokenisation shared by every data source.
+
+Everything here is plain Python so that the exact same rules can be
+mirrored inside a TensorFlow graph by the tf.data pipeline: the unicode
+clean-up is published as an ordered table of (regex, replacement) pairs
+(``UNICODE_REPLACEMENTS``) and word splitting as one regex
+(``WORD_PATTERN``). The patterns avoid Python-only regex features so that
+they also compile under RE2 (``tf.strings.regex_replace``).
+
+Caveat for the TF mirror: in Python ``\\w`` is Unicode-aware, in RE2 it is
+ASCII-only, so a graph version of ``WORD_PATTERN`` must spell ``\\w`` as
+``[\\p{L}\\p{N}_]`` to split accented words the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Token granularities a model can work at.
+LEVELS = ("char", "word")
+
+# Characters folded by the unicode clean-up (shared by the regex table and
+# the fast path in ``normalize`` so the two cannot drift apart).
+_ODD_SPACES = "\u202f\u00a0\u2009\u2007"  # narrow no-break (French "!"/"?"), no-break, thin, figure
+_CURLY_SINGLE_QUOTES = "\u2018\u2019"  # ‘ ’
+_CURLY_DOUBLE_QUOTES = "\u201c\u201d"  # “ ”
+_ASCII_WHITESPACE = " \t\n\r\f\v"  # spelled out: \s means different things in Python and RE2
+
+# Ordered (pattern, replacement) pairs applied after NFC when
+# ``normalize(..., unicode=True)``. The characters are literal in the
+# pattern strings (no ``\u`` escapes) so RE2 reads them the same way.
+UNICODE_REPLACEMENTS: list[tuple[str, str]] = [
+    (f"[{_ODD_SPACES}]", " "),
+    (f"[{_CURLY_SINGLE_QUOTES}]", "'"),
+    (f"[{_CURLY_DOUBLE_QUOTES}]", '"'),
+    (f"[{_ASCII_WHITESPACE}]+", " "),  # collapse whitespace runs
+    ("^ | $", ""),  # strip the space the previous rule may leave at either end
+]
+
+# Fast path equivalent to the first three table rows (tests check equivalence).
+_CHAR_FOLDS = str.maketrans(
+    {**dict.fromkeys(_ODD_SPACES, " "), **dict.fromkeys(_CURLY_SINGLE_QUOTES, "'"),
+     **dict.fromkeys(_CURLY_DOUBLE_QUOTES, '"')}
+)  # fmt: skip
+_FOLDABLE = re.compile(f"[{_ODD_SPACES}{_CURLY_SINGLE_QUOTES}{_CURLY_DOUBLE_QUOTES}]")
+_WHITESPACE_RUN = re.compile(f"[{_ASCII_WHITESPACE}]+")
+_NEEDS_COLLAPSE = re.compile(f"[{_ASCII_WHITESPACE}]{{2}}|[\t\n\r\f\v]")
+
+#: A word is a run of word characters; every other non-space char stands alone.
+WORD_PATTERN = r"\w+|[^\w\s]"
+
+_WORD_RE = re.compile(WORD_PATTERN)
+# Detokenisation rules (word level): glue punctuation back to its neighbour.
+_SPACE_BEFORE_CLOSING = re.compile(r" ([.,!?;:)])")
+_SPACE_AFTER_OPENING = re.compile(r"\( ")
+_SPACED_APOSTROPHE = re.compile(r"(?<=\w) ' (?=\w)")
+
+
+def _check_level(level: str) -> None:
+    """Raise a ValueError naming the valid levels when ``level`` is unknown."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown token level {level!r}; valid levels: {', '.join(LEVELS)}")
+
+
+def normalize(text: str, *, lowercase: bool = False, unicode: bool = True) -> str:
+    """Return ``text`` cleaned up for training.
+
+    With ``unicode`` (the default): NFC composition, exotic spaces become
+    plain spaces, typographic quotes become ASCII quotes, whitespace runs
+    collapse to one space and the ends are stripped. ``lowercase`` applies
+    ``str.lower()`` last. With ``unicode=False`` the text is left as is
+    (apart from lowercasing) so a user can study the raw data.
+    """
+    if unicode:
+        # Same result as applying UNICODE_REPLACEMENTS in order, but several
+        # times faster on the common already-clean sentence.
+        if not text.isascii():  # ASCII is already NFC and has nothing to fold
+            text = unicodedata.normalize("NFC", text)
+            if _FOLDABLE.search(text):
+                text = text.translate(_CHAR_FOLDS)
+        if _NEEDS_COLLAPSE.search(text):
+            text = _WHITESPACE_RUN.sub(" ", text)
+        if text[:1] == " ":
+            text = text[1:]
+        if text[-1:] == " ":
+            text = text[:-1]
+    if lowercase:
+        text = text.lower()
+    return text
+
+
+def tokenize(text: str, level: str) -> list[str]:
+    """Split ``text`` into tokens: characters (spaces included) or words.
+
+    Word level keeps punctuation as separate tokens, so "don't" becomes
+    ``["don", "'", "t"]``; ``detokenize`` glues it back.
+    """
+    _check_level(level)
+    if level == "char":
+        return list(text)
+    return _WORD_RE.findall(text)
+
+
+def detokenize(tokens: list[str], level: str) -> str:
+    """Join tokens back into a readable string.
+
+    Char level is the exact inverse of ``tokenize``. Word level joins with
+    spaces, then removes the space before closing punctuation and after
+    "(", and the spaces around an apostrophe between two word characters.
+    """
+    _check_level(level)
+    if level == "char":
+        return "".join(tokens)
+    text = " ".join(tokens)
+    text = _SPACE_BEFORE_CLOSING.sub(r"\1", text)
+    text = _SPACE_AFTER_OPENING.sub("(", text)
+    return _SPACED_APOSTROPHE.sub("'", text)

@@ -1,0 +1,57 @@
+"""Shared fixtures: tiny corpora and models, fixed seeds, the shared-data location."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def shared_data(*parts) -> Path:
+    """A path under ../shared/data, or skip the test when it is absent (a user's clone)."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"needs {path} (../shared/data is not beside this checkout)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus():
+    """digits:reverse, 400 items, char level."""
+    from playground.data.source import DataOptions, load_source
+
+    return load_source("digits:reverse", DataOptions(task_size=400, seed=0))
+
+
+def train_tiny(corpus, mode="attention", epochs=1, checkpoint=None, callback=None, **model_kw):
+    from playground.config import ModelConfig, TrainConfig
+    from playground.training.trainer import Trainer
+
+    model_config = ModelConfig(mode=mode, units=model_kw.pop("units", 16),
+                               embedding_dim=model_kw.pop("embedding_dim", 8), **model_kw)
+    train_config = TrainConfig(epochs=epochs, batch_size=32, learning_rate=1e-2, seed=0, device="cpu")
+    trainer = Trainer(corpus, model_config, train_config, callback=callback, checkpoint_path=checkpoint)
+    return trainer.run()
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_corpus):
+    """An attention model trained one epoch on ``tiny_corpus``."""
+    result = train_tiny(tiny_corpus, "attention", epochs=2)
+    assert result.status == "done", result.message
+    return result.model
+
+
+@pytest.fixture(scope="session")
+def tiny_model_file(tiny_model, tmp_path_factory):
+    from playground.modelfile import save_model
+
+    path = tmp_path_factory.mktemp("models") / "tiny.keras"
+    save_model(tiny_model, path)
+    return path

@@ -1,0 +1,89 @@
+"""Compiled decoding equals plain step-by-step decoding; beam and sampling behave."""
+
+import numpy as np
+import pytest
+
+from playground import search
+from playground.data.vocab import END_ID, PAD_ID
+
+
+@pytest.fixture(scope="module")
+def sources(tiny_corpus, tiny_model):
+    from playground.training.pipeline import encode_split, pad_batch
+
+    split = encode_split(tiny_corpus.test[:16], tiny_corpus.source_vocab, tiny_corpus.target_vocab)
+    return pad_batch(split.sources)
+
+
+def test_compiled_greedy_equals_step_by_step(tiny_model, sources):
+    compiled = search.greedy_decode(tiny_model, sources, 14).tokens
+    reference = search.reference_greedy_decode(tiny_model, sources, 14)
+    width = reference.shape[1]
+    np.testing.assert_array_equal(compiled[:, :width], reference)
+    assert np.all(compiled[:, width:] == PAD_ID)
+
+
+def test_greedy_pads_after_end(tiny_model, sources):
+    tokens = search.greedy_decode(tiny_model, sources, 20).tokens
+    for row in tokens:
+        ends = np.flatnonzero(row == END_ID)
+        if ends.size:
+            assert np.all(row[ends[0] + 1:] == PAD_ID)
+
+
+def test_beam_width_one_is_greedy(tiny_model, sources):
+    greedy = search.greedy_decode(tiny_model, sources, 14)
+    beam = search.beam_search(tiny_model, sources, 14, beam_width=1, length_penalty=0.0)
+    for g, b in zip(greedy.tokens, beam.tokens[:, 0]):
+        g_ids = [t for t in g if t != PAD_ID]
+        b_ids = [t for t in b if t != PAD_ID]
+        assert g_ids == b_ids
+    np.testing.assert_allclose(beam.log_probs[:, 0], greedy.log_probs, rtol=1e-4, atol=1e-4)
+
+
+def test_beam_n_best_sorted_and_distinct(tiny_model, sources):
+    beam = search.beam_search(tiny_model, sources[:4], 14, beam_width=5, n_best=3)
+    assert beam.tokens.shape[:2] == (4, 3)
+    assert np.all(np.diff(beam.scores, axis=1) <= 1e-6)
+    for item in beam.tokens:
+        assert len({tuple(row) for row in item}) == 3
+    assert np.all(beam.log_probs <= 0)
+
+
+def test_beam_finds_at_least_greedy_probability_without_length_penalty(tiny_model, sources):
+    greedy = search.greedy_decode(tiny_model, sources, 14)
+    beam = search.beam_search(tiny_model, sources, 14, beam_width=8, length_penalty=0.0)
+    assert np.mean(beam.log_probs[:, 0] >= greedy.log_probs - 1e-4) >= 0.9
+
+
+def test_sampling_top_k_one_is_greedy_and_seeded(tiny_model, sources):
+    greedy = search.greedy_decode(tiny_model, sources, 14).tokens
+    sampled = search.sample_decode(tiny_model, sources, 14, top_k=1, seed=3)
+    np.testing.assert_array_equal(sampled[:, : greedy.shape[1]], greedy[:, : sampled.shape[1]])
+    a = search.sample_decode(tiny_model, sources, 14, temperature=1.5, seed=7)
+    b = search.sample_decode(tiny_model, sources, 14, temperature=1.5, seed=7)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_sampling_forces_the_prefix(tiny_model, sources):
+    prefix = np.tile(np.array([[5, 6, 7]], np.int32), (len(sources), 1))
+    out = search.sample_decode(tiny_model, sources, 10, prefix_ids=prefix, temperature=2.0, seed=1)
+    np.testing.assert_array_equal(out[:, :3], prefix)
+
+
+def test_sampling_rejects_bad_parameters(tiny_model, sources):
+    with pytest.raises(ValueError, match="temperature"):
+        search.sample_decode(tiny_model, sources, 5, temperature=0)
+    with pytest.raises(ValueError, match="top_p"):
+        search.sample_decode(tiny_model, sources, 5, top_p=0)
+
+
+def test_predictor_reports_unknown_input_and_attention(tiny_model):
+    from playground.predictor import Predictor
+
+    predictor = Predictor(tiny_model)
+    result = predictor.translate(["12x45", ""], beam_width=3, n_best=2)
+    assert result[0].unknown == ["x"]
+    assert result[1].unknown == []
+    assert result[0].attention.shape[1] == 5
+    assert len(result[0].n_best) == 2 and result[0].text == result[0].n_best[0][0]
