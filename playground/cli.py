@@ -73,8 +73,10 @@ def _data_options(args, **overrides):
 def cmd_data_info(args) -> int:
     from playground.sources import load_any_source
 
-    corpus = load_any_source(args.source, _data_options(args))
+    corpus = load_any_source(args.source, _data_options(args), **_music_source_args(args))
     info = corpus.describe()
+    if corpus.kind == "music":
+        info = _music_info(corpus, info)
     if args.json:
         _print_json(info)
         return 0
@@ -86,6 +88,33 @@ def cmd_data_info(args) -> int:
     for line in info.get("skipped_lines", [])[:20]:
         print(f"  skipped line {line.get('line')}: {line.get('reason')}")
     return 0
+
+
+def _music_source_args(args, meta: dict | None = None) -> dict:
+    """Music-only loading options from the command line (or a resumed model's meta);
+    ignored by other kinds of source."""
+    extra = (meta or {}).get("extra", {}) or {}
+    encoding = getattr(args, "encoding", None) or extra.get("encoding") or "melody"
+    window = getattr(args, "window", None)
+    if window is None:
+        window = extra.get("window", 256)
+    return {"encoding": encoding, "window": int(window), "transpose": bool(getattr(args, "transpose", False)),
+            "include_drums": bool(getattr(args, "include_drums", False))}
+
+
+def _music_info(corpus, info: dict) -> dict:
+    """A music corpus' description with the MIDI facts at top level: tunes, notes, skipped."""
+    extra = corpus.extra
+    summary = extra.get("summary", {})
+    skipped = [{"path": p, "reason": r} for p, r in extra.get("skipped_files", [])]
+    head = {"name": info["name"], "kind": "music", "tunes": summary.get("tunes"), "notes": summary.get("notes"),
+            "skipped": skipped, "skipped_count": len(skipped), "encoding": extra.get("encoding"),
+            "pitch_range": extra.get("pitch_range"), "time_signature": extra.get("time_signature"),
+            "tempo_bpm": extra.get("tempo_bpm"), "window": extra.get("window"),
+            "split_tunes": summary.get("split_tunes"), "tokens": summary.get("tokens")}
+    rest = {k: v for k, v in info.items() if k not in head and k not in ("skipped_lines",)}
+    rest["extra"] = {k: v for k, v in extra.items() if k not in ("skipped_files",)}
+    return {**head, **rest}
 
 
 # -- train ---------------------------------------------------------------------------------
@@ -157,7 +186,8 @@ def cmd_train(args) -> int:
         options = DataOptions.from_dict(resume_model.meta["data_options"])
     else:
         options = _data_options(args)
-    corpus = load_any_source(args.source, options, task=args.task)
+    corpus = load_any_source(args.source, options, task=args.task,
+                             **_music_source_args(args, resume_model.meta if resume_model else None))
     task = args.task or ("lm" if corpus.kind in ("text", "music") else "translate")
     if task == "translate" and corpus.kind != "pairs":
         raise CliError(f"{args.source}: a {corpus.kind} source trains a language model (--task lm), not translate")
@@ -342,9 +372,20 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--val-split", type=float)
         p.add_argument("--seed", type=int)
 
+    def music_args(p):
+        p.add_argument("--encoding", choices=("melody", "events"),
+                       help="music: monophonic melody on a 16th-note grid (default) or polyphonic events")
+        p.add_argument("--window", type=int, metavar="TOKENS",
+                       help="music: cut train/validation tunes into pieces of at most TOKENS tokens "
+                            "(default 256; 0 = whole tunes); test tunes stay whole")
+        p.add_argument("--transpose", action="store_true",
+                       help="music: add training copies transposed by -2..+2 semitones")
+        p.add_argument("--include-drums", action="store_true", help="music: keep MIDI channel 10 (drums)")
+
     p = sub.add_parser("data-info", help="describe a dataset: pairs, skipped lines, vocabularies, lengths")
     p.add_argument("source")
     data_args(p)
+    music_args(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_data_info)
 
@@ -369,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mixed-precision", action="store_true", help="float16 compute on GPU")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue training from a model file")
     data_args(p)
+    music_args(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_train, seed=None)
 
@@ -389,8 +431,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("generate", help="generate from a language model")
     p.add_argument("model")
-    p.add_argument("--seed", help="seed text (or a MIDI pitch / primer for music models)")
-    p.add_argument("--length", type=int, default=100)
+    p.add_argument("--seed", help="seed text; for music models a MIDI pitch (60) or a note name (C4 = 60, F#3)")
+    p.add_argument("--length", type=int, default=100,
+                   help="tokens to generate after the seed; music melody models: 16th-note steps (64 = 4 bars "
+                        "of 4/4)")
+    p.add_argument("--bars", type=float, help="music: bars to generate (overrides --length)")
+    p.add_argument("--primer", metavar="MIDI", help="music: continue the first bars of this MIDI file")
+    p.add_argument("--primer-bars", type=float, default=2.0, help="music: bars of --primer to use (default 2)")
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--top-k", type=int, default=0)
     p.add_argument("--top-p", type=float, default=1.0)
@@ -419,6 +466,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.command == "train" and args.seed is None:
         args.seed = 0
+    if args.command not in ("datasets", "data-info"):
+        from playground.tfimport import import_tensorflow
+
+        import_tensorflow(quiet=not args.debug)
     try:
         return args.func(args)
     except BrokenPipeError:

@@ -39,13 +39,16 @@ def is_music_source(source: str) -> bool:
 
 
 def load_any_source(source: str, options: DataOptions = DataOptions(), *, task: str | None = None,
-                    encoding: str = "melody", include_drums: bool = False, transpose: bool = False) -> Corpus:
+                    encoding: str = "melody", include_drums: bool = False, transpose: bool = False,
+                    window: int = 0) -> Corpus:
     """→ a :class:`Corpus`; music sources give ``kind == "music"`` with token sequences as
-    targets (empty sources) and their MIDI summary in ``corpus.extra``."""
+    targets (empty sources) and their MIDI summary in ``corpus.extra``. ``encoding``,
+    ``include_drums``, ``transpose`` and ``window`` only apply to music (see
+    :func:`load_music_corpus`)."""
     source = str(source)
     if is_music_source(source):
         return load_music_corpus(source, options, encoding=encoding, include_drums=include_drums,
-                                 transpose=transpose)
+                                 transpose=transpose, window=window)
     if Path(source).is_dir():
         raise DataError(f"{source}: a folder with no MIDI files in it; give a file path")
     kind = "text" if task == "lm" else None
@@ -53,22 +56,53 @@ def load_any_source(source: str, options: DataOptions = DataOptions(), *, task: 
 
 
 def load_music_corpus(source: str, options: DataOptions, *, encoding: str = "melody",
-                      include_drums: bool = False, transpose: bool = False) -> Corpus:
+                      include_drums: bool = False, transpose: bool = False, window: int = 0) -> Corpus:
+    """A MIDI file/folder (or ``midi:sample``) as a language-model corpus of token sequences.
+
+    Tunes are split by tune (``options.val_split`` / ``test_split`` / ``seed``). With
+    ``window`` > 0 the train and validation tunes are cut into consecutive pieces of at most
+    ``window`` tokens (each starting on a note event, so it never opens on a bare hold);
+    test tunes stay whole so held-out scores are over complete tunes. ``corpus.extra``
+    (stored in the model file) holds the encoding, the training pitch range, the usual time
+    signature and tempo, the training pitch-class histogram and the MIDI summary;
+    ``corpus.music`` is the :class:`~playground.music.corpus.MusicCorpus` (the Tune objects,
+    for primers).
+    """
+    from collections import Counter
+
     from playground.data.vocab import Vocabulary
     from playground.music.corpus import load_music_source
+    from playground.music.encoding import decode
+    from playground.music.metrics import pitch_class_histogram
+    from playground.music.windows import cut_windows
 
-    music = load_music_source(source, encoding=encoding, include_drums=include_drums,
-                              transpose_augment=transpose, val_split=options.val_split,
-                              test_split=options.test_split, seed=options.seed)
+    if window < 0:
+        raise DataError(f"window must be >= 0 tokens (0 = whole tunes); got {window}")
+    try:
+        music = load_music_source(source, encoding=encoding, include_drums=include_drums,
+                                  transpose_augment=transpose, val_split=options.val_split,
+                                  test_split=options.test_split, seed=options.seed)
+    except (ValueError, FileNotFoundError) as exc:
+        raise DataError(str(exc)) from exc
     if not music.train:
         reasons = "; ".join(f"{Path(p).name}: {r}" for p, r in music.skipped[:3])
         raise DataError(f"{source}: no usable tunes" + (f" ({reasons})" if reasons else ""))
+    train, val = music.train, music.val
+    if window:
+        train, val = cut_windows(train, window, encoding), cut_windows(val, window, encoding)
     # Music tokens are words ("p60", "_", "off"): word level joins them with spaces.
     options = DataOptions.from_dict({**options.to_dict(), "level": "word", "lowercase": False})
-    as_examples = lambda seqs: [([], list(seq)) for seq in seqs]  # noqa: E731
-    corpus = Corpus(name=source, kind="music", options=options, train=as_examples(music.train),
-                    val=as_examples(music.val), test=as_examples(music.test), raw_test=[],
-                    target_vocab=Vocabulary.build(music.train, "word"))
+    as_examples = lambda seqs: [([], list(seq)) for seq in seqs if seq]  # noqa: E731
+    corpus = Corpus(name=source, kind="music", options=options, train=as_examples(train),
+                    val=as_examples(val), test=as_examples(music.test), raw_test=[],
+                    target_vocab=Vocabulary.build(train, "word"))
+    tunes = music.tunes_train or music.tunes_val or music.tunes_test
+    signature = Counter(tuple(t.time_signature) for t in tunes).most_common(1)[0][0]
+    tempo = float(sorted(t.tempo_bpm for t in tunes)[len(tunes) // 2])
+    histogram = pitch_class_histogram(n for seq in music.train for n in decode(seq, encoding))
     corpus.extra = {"encoding": music.encoding, "pitch_range": list(music.pitch_range),
+                    "steps_per_beat": 4, "window": int(window), "time_signature": list(signature),
+                    "tempo_bpm": tempo, "pitch_class_histogram": [round(float(v), 6) for v in histogram],
                     "summary": music.summary, "skipped_files": [list(s) for s in music.skipped]}
+    corpus.music = music  # not JSON: the tunes themselves, for primers in the CLI and the GUI
     return corpus

@@ -1,0 +1,35 @@
+"""Importing TensorFlow without its start-up chatter on stderr.
+
+TensorFlow's C++ runtime prints several lines ("oneDNN custom operations…",
+"Could not find cuda drivers…") before its logging is configured, so no environment
+variable silences them. A user of the CLI should see our output only: stderr (fd 2) is
+pointed at /dev/null for the duration of the import.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def import_tensorflow(quiet: bool = True):
+    """Imports and returns ``tensorflow`` (and Keras with it), silently when ``quiet``."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if not quiet:
+        import tensorflow
+
+        return tensorflow
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import keras  # noqa: F401  (Keras 3 on the TensorFlow backend)
+        import tensorflow
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+    return tensorflow

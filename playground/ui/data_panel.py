@@ -1,0 +1,356 @@
+"""Data step: pick a built-in source or a file/folder, set loader options, preview.
+
+Loading runs in a worker thread (:func:`playground.ui.workers.run_job`); for a file the
+first lines are shown at once, before the full corpus is ready.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QPushButton, QSpinBox, QSplitter, QTableWidget,
+                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+
+from playground.ui import dialogs
+from playground.ui.workers import run_job
+
+PREVIEW_ROWS = 200
+_QUICK_BYTES = 65536
+
+
+def _quick_preview(path: str) -> list[tuple[str, str]]:
+    """The first lines of a text file split on tabs (shown while the full load runs)."""
+    with open(path, "rb") as handle:
+        head = handle.read(_QUICK_BYTES).decode("utf-8", errors="replace")
+    rows = []
+    for line in head.splitlines()[:-1][:PREVIEW_ROWS]:
+        cells = line.split("\t")
+        rows.append((cells[0], cells[1] if len(cells) > 1 else ""))
+    return rows
+
+
+def load_and_summarise(source: str, options) -> dict:
+    """Worker-thread part of a load: the corpus plus everything the panel shows."""
+    from playground.data.text import detokenize
+    from playground.sources import load_any_source
+
+    corpus = load_any_source(source, options)
+    level = corpus.options.level
+    examples = corpus.train[:PREVIEW_ROWS]
+    reverse = corpus.options.reverse_source
+    preview = [(detokenize(list(s[::-1] if reverse else s), level), detokenize(list(t), level)) for s, t in examples]
+    everything = corpus.train + corpus.val + corpus.test
+    source_lengths = np.array([len(s) for s, _ in everything])
+    target_lengths = np.array([len(t) for _, t in everything])
+    return {"corpus": corpus, "preview": preview, "source_lengths": source_lengths,
+            "target_lengths": target_lengths, "describe": corpus.describe()}
+
+
+class DataPanel(QWidget):
+    """Emits ``corpus_loaded(corpus)``; shows errors through :mod:`dialogs`."""
+
+    corpus_loaded = Signal(object)
+    load_failed = Signal(str)
+    preview_shown = Signal()
+
+    def __init__(self, state=None, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self._request = 0
+        self.loading = False
+        self.extra_sources: list[str] = []
+
+        self.source = QComboBox()
+        self.source.setToolTip("The dataset: a built-in generated task or sample, or a file/folder you opened")
+        self.source.setMinimumWidth(260)
+        from playground.sources import builtin_sources
+
+        for row in builtin_sources():
+            self.source.addItem(row["name"], row["name"])
+            self.source.setItemData(self.source.count() - 1, row["description"], Qt.ItemDataRole.ToolTipRole)
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.description.setStyleSheet("color: palette(mid);")
+        open_file = QPushButton("Open file…")
+        open_file.setToolTip("Open a pairs file (Anki/Tatoeba .txt, TSV, CSV), a text file or a MIDI file")
+        open_file.clicked.connect(self.choose_file)
+        open_dir = QPushButton("Open folder…")
+        open_dir.setToolTip("Open a folder of MIDI files")
+        open_dir.clicked.connect(self.choose_folder)
+        self.load_button = QPushButton("Load")
+        self.load_button.setToolTip("Load the source with these options (runs in the background)")
+        self.load_button.clicked.connect(self.load)
+
+        self.level = QComboBox()
+        self.level.addItems(["char", "word"])
+        self.level.setToolTip("Token granularity: characters or words")
+        self.lowercase = QCheckBox("lowercase")
+        self.lowercase.setToolTip("Lower-case all text after normalising")
+        self.reverse = QCheckBox("reverse source")
+        self.reverse.setToolTip("Reverse the source tokens (Sutskever et al. 2014)")
+        self.max_length = QSpinBox()
+        self.max_length.setRange(0, 10000)
+        self.max_length.setSpecialValueText("no limit")
+        self.max_length.setToolTip("Drop pairs whose source or target has more tokens (0: keep all)")
+        self.max_samples = QSpinBox()
+        self.max_samples.setRange(0, 10_000_000)
+        self.max_samples.setSpecialValueText("all")
+        self.max_samples.setToolTip("Keep at most this many examples after filtering (0: all)")
+        self.task_size = QSpinBox()
+        self.task_size.setRange(0, 1_000_000)
+        self.task_size.setSpecialValueText("default")
+        self.task_size.setToolTip("Number of pairs generated for a built-in task (0: the task's default)")
+        self.val_split = QDoubleSpinBox()
+        self.val_split.setRange(0.0, 0.5)
+        self.val_split.setSingleStep(0.05)
+        self.val_split.setValue(0.1)
+        self.val_split.setToolTip("Fraction held out for validation")
+        self.test_split = QDoubleSpinBox()
+        self.test_split.setRange(0.0, 0.5)
+        self.test_split.setSingleStep(0.05)
+        self.test_split.setValue(0.1)
+        self.test_split.setToolTip("Fraction held out for the final test")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setToolTip("Seed for task generation, sampling and the split")
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Source:"))
+        top.addWidget(self.source, 1)
+        top.addWidget(open_file)
+        top.addWidget(open_dir)
+        top.addWidget(self.load_button)
+
+        form = QFormLayout()
+        form.addRow("Tokens", self.level)
+        checks = QHBoxLayout()
+        checks.addWidget(self.lowercase)
+        checks.addWidget(self.reverse)
+        form.addRow("", checks)
+        form.addRow("Max length", self.max_length)
+        form.addRow("Max samples", self.max_samples)
+        form.addRow("Task size", self.task_size)
+        form.addRow("Validation", self.val_split)
+        form.addRow("Test", self.test_split)
+        form.addRow("Seed", self.seed)
+        options_box = QGroupBox("Loader options")
+        options_box.setLayout(form)
+
+        self.counts = QLabel("Nothing loaded yet")
+        self.counts.setWordWrap(True)
+        self.counts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.preview = QTableWidget(0, 2)
+        self.preview.setHorizontalHeaderLabels(["Input", "Target"])
+        self.preview.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.preview.setToolTip("The first training pairs, as the model will see them")
+        self.skipped = QTableWidget(0, 3)
+        self.skipped.setHorizontalHeaderLabels(["Line", "Reason", "Text"])
+        self.skipped.horizontalHeader().setStretchLastSection(True)
+        self.skipped.setToolTip("Input lines that could not be used, with their line number and why")
+        self.histogram = pg.PlotWidget(title="Sequence lengths (tokens)")
+        self.histogram.setToolTip("How many examples have each length, for inputs and targets")
+        self.histogram.setLabel("bottom", "tokens")
+        self.histogram.setLabel("left", "examples")
+        self.histogram.addLegend(offset=(-10, 10))
+        self._hist_source = self.histogram.plot([], [], stepMode="center", fillLevel=0, name="input",
+                                                pen=pg.mkPen("#1f77b4", width=2), brush=(31, 119, 180, 80))
+        self._hist_target = self.histogram.plot([], [], stepMode="center", fillLevel=0, name="target",
+                                                pen=pg.mkPen("#ff7f0e", width=2), brush=(255, 127, 14, 80))
+
+        tabs = QTabWidget()
+        tabs.addTab(self.preview, "Preview")
+        tabs.addTab(self.skipped, "Skipped lines")
+        self.details_tabs = tabs
+
+        left = QVBoxLayout()
+        left.addWidget(options_box)
+        left.addWidget(self.counts)
+        left.addStretch(1)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+        left_widget.setMaximumWidth(340)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(tabs)
+        right.addWidget(self.histogram)
+        right.setSizes([400, 220])
+        body = QHBoxLayout()
+        body.addWidget(left_widget)
+        body.addWidget(right, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.description)
+        layout.addLayout(body, 1)
+
+        self.source.currentIndexChanged.connect(self._source_changed)
+        self._source_changed()
+
+    # -- options ---------------------------------------------------------------------------
+
+    def options(self):
+        from playground.data.source import DataOptions
+
+        return DataOptions(level=self.level.currentText(), lowercase=self.lowercase.isChecked(),
+                           reverse_source=self.reverse.isChecked(),
+                           max_length=self.max_length.value() or None, max_samples=self.max_samples.value() or None,
+                           task_size=self.task_size.value() or None, val_split=round(self.val_split.value(), 4),
+                           test_split=round(self.test_split.value(), 4), seed=self.seed.value())
+
+    def set_options(self, values: dict) -> None:
+        from playground.data.source import DataOptions
+
+        try:
+            options = DataOptions.from_dict(values)
+        except (ValueError, TypeError):
+            return
+        self.level.setCurrentText(options.level)
+        self.lowercase.setChecked(options.lowercase)
+        self.reverse.setChecked(options.reverse_source)
+        self.max_length.setValue(options.max_length or 0)
+        self.max_samples.setValue(options.max_samples or 0)
+        self.task_size.setValue(options.task_size or 0)
+        self.val_split.setValue(options.val_split)
+        self.test_split.setValue(options.test_split)
+        self.seed.setValue(options.seed)
+
+    def current_source(self) -> str:
+        return self.source.currentData() or self.source.currentText()
+
+    def set_source(self, source: str) -> None:
+        index = self.source.findData(source)
+        if index < 0:
+            name = Path(source).name if ("/" in source or "\\" in source) else source
+            self.source.addItem(name, source)
+            index = self.source.count() - 1
+            self.source.setItemData(index, source, Qt.ItemDataRole.ToolTipRole)
+        self.source.setCurrentIndex(index)
+
+    def _source_changed(self):
+        tip = self.source.itemData(self.source.currentIndex(), Qt.ItemDataRole.ToolTipRole)
+        self.description.setText(tip or self.current_source())
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def choose_file(self):
+        path = dialogs.open_file(self, "Open a dataset",
+                                 "Data (*.txt *.tsv *.csv *.mid *.midi);;All files (*)")
+        if path:
+            self.open_path(path)
+
+    def choose_folder(self):
+        path = dialogs.open_dir(self, "Open a folder of MIDI files")
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str):
+        """Select a file/folder (menu, drag & drop) and load it."""
+        self.set_source(str(path))
+        self.load()
+
+    def load(self):
+        source, options = self.current_source(), None
+        try:
+            options = self.options()
+        except ValueError as exc:
+            dialogs.error(self, "Invalid data options", str(exc))
+            return
+        self._request += 1
+        request = self._request
+        self.loading = True
+        self.load_button.setEnabled(False)
+        self.counts.setText(f"Loading {source}…")
+        path = Path(source)
+        if path.is_file() and path.suffix.lower() not in (".mid", ".midi"):
+            run_job(lambda: _quick_preview(source), lambda rows: self._show_quick(request, rows))
+        run_job(lambda: load_and_summarise(source, options), lambda result: self._loaded(request, result),
+                lambda message: self._failed(request, source, message))
+
+    def _show_quick(self, request, rows):
+        if request != self._request or not self.loading:
+            return
+        self._fill_preview(rows)
+        self.preview_shown.emit()
+
+    def _failed(self, request, source, message):
+        if request != self._request:
+            return
+        self.loading = False
+        self.load_button.setEnabled(True)
+        self.counts.setText(f"Could not load {source}")
+        dialogs.error(self, "Could not load the data", message)
+        self.load_failed.emit(message)
+
+    def _loaded(self, request, result):
+        if request != self._request:
+            return
+        self.loading = False
+        self.load_button.setEnabled(True)
+        self.show_summary(result)
+        if self.state is not None:
+            self.state.set_corpus(result["corpus"])
+        self.corpus_loaded.emit(result["corpus"])
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def _fill_preview(self, rows):
+        self.preview.setUpdatesEnabled(False)
+        self.preview.setRowCount(len(rows))
+        for r, (source, target) in enumerate(rows):
+            self.preview.setItem(r, 0, QTableWidgetItem(source))
+            self.preview.setItem(r, 1, QTableWidgetItem(target))
+        self.preview.setUpdatesEnabled(True)
+
+    def show_summary(self, result: dict):
+        info = result["describe"]
+        corpus = result["corpus"]
+        self._fill_preview(result["preview"])
+        if corpus.kind != "pairs":
+            self.preview.setHorizontalHeaderLabels(["(none)", "Sequence"])
+        else:
+            self.preview.setHorizontalHeaderLabels(["Input", "Target"])
+        counts = info["counts"]
+        vocab = info["vocab_sizes"]
+        lines = [f"<b>{info['name']}</b> ({info['kind']})",
+                 f"train {counts['train']:,} · val {counts['val']:,} · test {counts['test']:,}",
+                 f"vocabulary: input {vocab['source'] if vocab['source'] is not None else '–'}, "
+                 f"target {vocab['target']}",
+                 f"skipped lines {info['skipped_count']:,} · too long {info['dropped_too_long']:,} · "
+                 f"empty {info['dropped_empty']:,}"]
+        stats = info["length_stats"]
+        for side in ("source", "target"):
+            if stats.get(side):
+                s = stats[side]
+                lines.append(f"{'input' if side == 'source' else 'target'} length: {s['min']}–{s['max']} "
+                             f"(mean {s['mean']:.1f}, p95 {s['p95']:.0f})")
+        self.counts.setText("<br>".join(lines))
+        skipped = corpus.skipped[:1000]
+        self.skipped.setRowCount(len(skipped))
+        for r, line in enumerate(skipped):
+            self.skipped.setItem(r, 0, QTableWidgetItem(str(line.line)))
+            self.skipped.setItem(r, 1, QTableWidgetItem(line.reason))
+            self.skipped.setItem(r, 2, QTableWidgetItem(line.text))
+        self.details_tabs.setTabText(1, f"Skipped lines ({len(corpus.skipped)})")
+        for curve, lengths in ((self._hist_source, result["source_lengths"]),
+                               (self._hist_target, result["target_lengths"])):
+            if len(lengths) and lengths.max() > 0:
+                top = int(lengths.max())
+                bins = np.arange(0.5, top + 1.5, max(1, top // 60))
+                counts_, edges = np.histogram(lengths, bins=bins)
+                curve.setData(edges, counts_)
+            else:
+                curve.setData([], [])
+
+
+if __name__ == "__main__":
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([])
+    panel = DataPanel()
+    panel.resize(1000, 650)
+    panel.show()
+    panel.load()
+    app.exec()

@@ -1,0 +1,306 @@
+"""Use step for translation models: translation as you type (debounced, decoded in a
+worker thread, stale results dropped), beam-search n-best, attention heatmap, unknown
+input tokens highlighted, and a batch mode whose table can be saved as TSV."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
+                               QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+
+from playground.ui import dialogs
+from playground.ui.heatmap import AttentionHeatmap
+from playground.ui.workers import run_job
+
+DEBOUNCE_MS = 250
+
+
+def _predictor_for(model):
+    from playground.predictor import Predictor
+
+    return Predictor(model)
+
+
+class TranslatePanel(QWidget):
+    translated = Signal(object)  # Translation shown
+    batch_done = Signal()
+
+    def __init__(self, state=None, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.model = None
+        self.predictor = None
+        self._request = 0
+        self._busy = False
+        self._pending: int | None = None
+        self.last = None
+        self.batch_rows: list[tuple[str, str, float]] = []
+
+        self.input = QLineEdit()
+        self.input.setPlaceholderText("Type here; the translation updates as you type")
+        self.input.setToolTip("Input text; decoded in the background 250 ms after you stop typing")
+        self.beam = QSpinBox()
+        self.beam.setRange(1, 32)
+        self.beam.setValue(4)
+        self.beam.setToolTip("Beam width (1: greedy only)")
+        self.n_best = QSpinBox()
+        self.n_best.setRange(1, 32)
+        self.n_best.setValue(4)
+        self.n_best.setToolTip("How many beam-search hypotheses to list")
+        self.output = QLabel("—")
+        self.output.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.output.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        self.output.setFont(font)
+        self.output.setToolTip("Best translation (beam search when the beam is > 1)")
+        self.greedy = QLabel("")
+        self.greedy.setToolTip("Greedy decoding and its log-probability")
+        self.unknown = QLabel("")
+        self.unknown.setTextFormat(Qt.TextFormat.RichText)
+        self.unknown.setToolTip("The input as the model sees it; unknown tokens are highlighted in red")
+        self.model_label = QLabel("No model yet: train one or open a model file.")
+        self.nbest_table = QTableWidget(0, 2)
+        self.nbest_table.setHorizontalHeaderLabels(["Hypothesis", "Score"])
+        self.nbest_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.nbest_table.setToolTip("Beam-search n-best list with length-normalised log-probability scores")
+        self.heatmap = AttentionHeatmap()
+        self.heatmap.clear_attention("Attention (attention models only)")
+
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Beam"))
+        controls.addWidget(self.beam)
+        controls.addWidget(QLabel("n-best"))
+        controls.addWidget(self.n_best)
+        controls.addStretch(1)
+        interactive = QWidget()
+        lay = QVBoxLayout(interactive)
+        lay.addWidget(self.model_label)
+        lay.addWidget(self.input)
+        lay.addLayout(controls)
+        lay.addWidget(self.unknown)
+        lay.addWidget(self.output)
+        lay.addWidget(self.greedy)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.nbest_table)
+        split.addWidget(self.heatmap)
+        split.setSizes([350, 450])
+        lay.addWidget(split, 1)
+
+        self.batch_input = QPlainTextEdit()
+        self.batch_input.setPlaceholderText("One input per line")
+        self.batch_input.setToolTip("Paste inputs, one per line, then press Translate all")
+        self.batch_table = QTableWidget(0, 3)
+        self.batch_table.setHorizontalHeaderLabels(["Input", "Translation", "Score"])
+        self.batch_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.batch_table.setToolTip("Translations of every line")
+        batch_go = QPushButton("Translate all")
+        batch_go.setToolTip("Translate every line in the background")
+        batch_go.clicked.connect(self.translate_batch)
+        batch_open = QPushButton("Open file…")
+        batch_open.setToolTip("Load inputs from a text file, one per line")
+        batch_open.clicked.connect(self.open_batch_file)
+        self.batch_save = QPushButton("Save TSV…")
+        self.batch_save.setToolTip("Save input, translation and score as tab-separated values")
+        self.batch_save.clicked.connect(self.save_batch)
+        batch_buttons = QHBoxLayout()
+        for b in (batch_open, batch_go, self.batch_save):
+            batch_buttons.addWidget(b)
+        batch_buttons.addStretch(1)
+        batch = QWidget()
+        blay = QVBoxLayout(batch)
+        blay.addLayout(batch_buttons)
+        bsplit = QSplitter(Qt.Orientation.Horizontal)
+        bsplit.addWidget(self.batch_input)
+        bsplit.addWidget(self.batch_table)
+        bsplit.setSizes([300, 600])
+        blay.addWidget(bsplit, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(interactive, "Interactive")
+        self.tabs.addTab(batch, "Batch")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.translate_now)
+        self.input.textChanged.connect(lambda _: self._debounce.start())
+        self.beam.valueChanged.connect(lambda _: self._debounce.start())
+        self.n_best.valueChanged.connect(lambda _: self._debounce.start())
+        if state is not None:
+            state.model_changed.connect(self.set_model)
+        self._enable(False)
+
+    def _enable(self, on: bool):
+        for w in (self.input, self.beam, self.n_best, self.batch_input):
+            w.setEnabled(on)
+
+    def set_model(self, model) -> None:
+        is_translator = model is not None and not model.config.is_lm
+        self.model = model if is_translator else None
+        self.predictor = None
+        self._enable(is_translator)
+        if model is None:
+            self.model_label.setText("No model yet: train one or open a model file.")
+        elif not is_translator:
+            self.model_label.setText("This is a language model: use the Generate tab.")
+        else:
+            cfg = model.config
+            self.model_label.setText(f"Model: {cfg.mode} {cfg.cell} {cfg.units} units, trained on "
+                                     f"{model.meta.get('source', '?')} "
+                                     f"({model.meta.get('epochs_completed', 0)} epochs)")
+            if cfg.mode != "attention":
+                self.heatmap.clear_attention(f"No attention in {cfg.mode} mode")
+            if self.input.text():
+                self._debounce.start()
+
+    # -- interactive -----------------------------------------------------------------------
+
+    def _decode(self, model, text, beam, n_best):
+        if self.predictor is None or self.predictor.model is not model:
+            self.predictor = _predictor_for(model)
+        greedy = self.predictor.translate([text])[0]
+        if beam == 1 and n_best == 1:
+            return greedy, greedy
+        return self.predictor.translate([text], beam_width=beam, n_best=n_best)[0], greedy
+
+    def translate_now(self) -> None:
+        if self.model is None:
+            return
+        self._request += 1
+        if self._busy:  # one decode at a time; the newest text runs next
+            self._pending = self._request
+            return
+        self._start(self._request)
+
+    def _start(self, request):
+        text = self.input.text()
+        if not text.strip():
+            self.output.setText("—")
+            self.greedy.setText("")
+            self.unknown.setText("")
+            self.nbest_table.setRowCount(0)
+            return
+        self._busy = True
+        model, beam, n_best = self.model, max(self.beam.value(), self.n_best.value()), self.n_best.value()
+        run_job(lambda: self._decode(model, text, beam, n_best), lambda r: self._done(request, r),
+                lambda message: self._failed(request, message))
+
+    def _next(self):
+        self._busy = False
+        if self._pending is not None:
+            request, self._pending = self._pending, None
+            if request == self._request:
+                self._start(request)
+
+    def _failed(self, request, message):
+        self._next()
+        if request == self._request:
+            self.output.setText(f"(could not translate: {message})")
+
+    def _done(self, request, result):
+        self._next()
+        if request != self._request:
+            return  # stale: the text changed meanwhile
+        self.show_translation(*result)
+
+    def show_translation(self, t, greedy=None) -> None:
+        greedy = greedy or t
+        self.last = t
+        self.output.setText(t.text or "(empty)")
+        self.greedy.setText(f"greedy: {greedy.text or '(empty)'} (log-prob {greedy.score:.3f})"
+                            + (f" · beam best score {t.score:.3f}" if t is not greedy else ""))
+        unknown = set(t.unknown)
+        shown = []
+        for token in t.source_tokens:
+            label = html.escape("␣" if token == " " else token)
+            shown.append(f'<span style="background:#f4b6b6;color:#900">{label}</span>' if token in unknown
+                         else label)
+        sep = "" if self.predictor is not None and self.predictor.level == "char" else " "
+        note = f" — unknown: {', '.join(html.escape(u) for u in sorted(unknown))}" if unknown else ""
+        self.unknown.setText("Model input: " + sep.join(shown) + note)
+        rows = t.n_best or [(t.text, t.score)]
+        self.nbest_table.setRowCount(len(rows))
+        for r, (text, score) in enumerate(rows):
+            self.nbest_table.setItem(r, 0, QTableWidgetItem(text))
+            self.nbest_table.setItem(r, 1, QTableWidgetItem(f"{score:.4f}"))
+        if greedy.attention is not None:
+            self.heatmap.set_attention(greedy.attention, greedy.source_tokens, greedy.tokens)
+        self.translated.emit(t)
+
+    # -- batch -----------------------------------------------------------------------------
+
+    def open_batch_file(self):
+        path = dialogs.open_file(self, "Inputs to translate", "Text (*.txt *.tsv);;All files (*)")
+        if not path:
+            return
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            dialogs.error(self, "Could not read the file", f"{path}: {exc}")
+            return
+        self.batch_input.setPlainText("\n".join(line.split("\t")[0] for line in lines))
+
+    def translate_batch(self):
+        if self.model is None:
+            dialogs.error(self, "No model", "Train a translation model or open a model file first.")
+            return
+        texts = [line for line in self.batch_input.toPlainText().splitlines() if line.strip()]
+        if not texts:
+            return
+        model = self.model
+
+        def work():
+            predictor = _predictor_for(model)
+            out = []
+            for begin in range(0, len(texts), 64):
+                out.extend(predictor.translate(texts[begin:begin + 64]))
+            return out
+
+        run_job(work, lambda results: self._batch_done(texts, results),
+                lambda message: dialogs.error(self, "Could not translate", message))
+
+    def _batch_done(self, texts, results):
+        self.batch_rows = [(s, r.text, r.score) for s, r in zip(texts, results)]
+        self.batch_table.setRowCount(len(self.batch_rows))
+        for r, (s, t, score) in enumerate(self.batch_rows):
+            self.batch_table.setItem(r, 0, QTableWidgetItem(s))
+            self.batch_table.setItem(r, 1, QTableWidgetItem(t))
+            self.batch_table.setItem(r, 2, QTableWidgetItem(f"{score:.4f}"))
+        self.batch_done.emit()
+
+    def save_batch(self, path: str | None = None):
+        if not self.batch_rows:
+            dialogs.info(self, "Nothing to save", "Translate some lines first.")
+            return
+        path = path or dialogs.save_file(self, "Save translations", "TSV (*.tsv)")
+        if not path:
+            return
+        clean = lambda s: s.replace("\t", " ").replace("\n", " ")  # noqa: E731
+        try:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write("input\ttranslation\tscore\n")
+                for s, t, score in self.batch_rows:
+                    handle.write(f"{clean(s)}\t{clean(t)}\t{score:.4f}\n")
+        except OSError as exc:
+            dialogs.error(self, "Could not save", f"{path}: {exc.strerror or exc}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    from playground.modelfile import load_model
+
+    app = QApplication([])
+    panel = TranslatePanel()
+    if len(sys.argv) > 1:
+        panel.set_model(load_model(sys.argv[1], compile=False))
+    panel.resize(900, 600)
+    panel.show()
+    app.exec()

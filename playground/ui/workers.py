@@ -1,0 +1,218 @@
+"""Work off the GUI thread: TensorFlow loading, one-shot jobs, and the training worker.
+
+* :func:`run_job` runs a function in a Python thread and delivers its result (or its
+  one-line error) to callbacks on the GUI thread, through a queued Qt signal.
+* :class:`TrainWorker` is a thin QObject living in a QThread: it runs
+  :meth:`playground.training.trainer.Trainer.run` and turns the core's callback events
+  into Qt signals. Batch events are buffered (:meth:`TrainWorker.take_batches`) and read
+  by a throttled GUI timer instead of one queued signal per batch.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import traceback
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+log = logging.getLogger("playground.ui")
+
+_tf_lock = threading.Lock()
+_device_description: str | None = None
+TF_READY = threading.Event()
+
+
+def ensure_tensorflow() -> str:
+    """Imports TensorFlow and the model code once (any thread) → the device description."""
+    global _device_description
+    with _tf_lock:
+        if _device_description is None:
+            import tensorflow  # noqa: F401
+
+            from playground.models import seq2seq  # noqa: F401  (registers the Keras class)
+            from playground.training.device import plan_device
+
+            _device_description = plan_device("auto").description
+            TF_READY.set()
+    return _device_description
+
+
+def user_message(exc: BaseException) -> str:
+    """One line for the user: the core's errors already name the file and the problem."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    known = ("DataError", "ModelFileError", "ConfigError", "ExportError", "DeviceError")
+    if type(exc).__name__ in known or isinstance(exc, (OSError, ValueError)):
+        return text or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class Job(QObject):
+    """One background call; ``done``/``failed`` arrive on the GUI thread."""
+
+    done = Signal(object)
+    failed = Signal(str)
+    _running: set = set()
+
+    def __init__(self, fn, on_done=None, on_error=None):
+        super().__init__()
+        self.fn, self.on_done, self.on_error = fn, on_done, on_error
+        self.done.connect(self._deliver_done)
+        self.failed.connect(self._deliver_error)
+        self.thread = threading.Thread(target=self._run, name="playground-job", daemon=True)
+
+    def start(self):
+        Job._running.add(self)
+        self.thread.start()
+        return self
+
+    def _run(self):
+        try:
+            result = self.fn()
+        except Exception as exc:  # noqa: BLE001  shown to the user as one line
+            log.debug("job failed\n%s", traceback.format_exc())
+            self.failed.emit(user_message(exc))
+            return
+        self.done.emit(result)
+
+    @Slot(object)
+    def _deliver_done(self, result):
+        Job._running.discard(self)
+        if self.on_done is not None:
+            self.on_done(result)
+
+    @Slot(str)
+    def _deliver_error(self, message):
+        Job._running.discard(self)
+        if self.on_error is not None:
+            self.on_error(message)
+
+
+def run_job(fn, on_done=None, on_error=None) -> Job:
+    return Job(fn, on_done, on_error).start()
+
+
+def wait_jobs(timeout: float = 10.0) -> None:
+    """Joins running jobs (at exit), so none is left behind."""
+    for job in list(Job._running):
+        job.thread.join(timeout)
+
+
+class TfLoader(QObject):
+    """Imports TensorFlow in a background thread; ``ready(device description)``."""
+
+    ready = Signal(str)
+    failed = Signal(str)
+
+    def start(self):
+        self._job = run_job(ensure_tensorflow, self.ready.emit, self.failed.emit)
+
+
+class TrainWorker(QObject):
+    """Runs one :class:`Trainer` in a QThread; control methods may be called from any thread."""
+
+    started = Signal(object)  # events.TrainStarted
+    epoch_end = Signal(object)  # events.EpochEnd
+    paused = Signal(bool)
+    finished = Signal(object)  # TrainResult
+
+    def __init__(self, corpus, model_config, train_config, checkpoint_path, resume_model=None):
+        super().__init__()
+        self.corpus, self.model_config, self.train_config = corpus, model_config, train_config
+        self.checkpoint_path, self.resume_model = checkpoint_path, resume_model
+        self.trainer = None
+        self._batches = collections.deque()
+        self._stop_requested = False
+        self._pause_requested = False
+
+    @Slot()
+    def run(self):
+        from playground.training import events as ev
+
+        try:
+            ensure_tensorflow()
+            from playground.training.trainer import Trainer
+
+            self.trainer = Trainer(self.corpus, self.model_config, self.train_config, callback=self._on_event,
+                                   checkpoint_path=self.checkpoint_path, resume_model=self.resume_model)
+            if self._pause_requested:
+                self.trainer.pause()
+            if self._stop_requested:
+                self.trainer.stop()
+            result = self.trainer.run()
+        except Exception as exc:  # noqa: BLE001  (Trainer.run reports its own errors)
+            from playground.training.trainer import TrainResult
+
+            result = TrainResult(None, "error", user_message(exc), 0, {}, exc)
+            self._on_event(ev.TrainFinished("error", result.message, 0))
+        self.finished.emit(result)
+
+    def _on_event(self, event):
+        from playground.training import events as ev
+
+        if isinstance(event, ev.BatchEnd):
+            self._batches.append(event)
+        elif isinstance(event, ev.TrainStarted):
+            self.started.emit(event)
+        elif isinstance(event, ev.EpochEnd):
+            self.epoch_end.emit(event)
+        elif isinstance(event, ev.Paused):
+            self.paused.emit(event.paused)
+
+    def take_batches(self) -> list:
+        """Batch events since the last call (GUI thread)."""
+        out = []
+        while self._batches:
+            out.append(self._batches.popleft())
+        return out
+
+    def pause(self):
+        self._pause_requested = True
+        if self.trainer is not None:
+            self.trainer.pause()
+
+    def resume(self):
+        self._pause_requested = False
+        if self.trainer is not None:
+            self.trainer.resume()
+
+    def stop(self):
+        self._stop_requested = True
+        if self.trainer is not None:
+            self.trainer.stop()
+
+
+class TrainRunner(QObject):
+    """Owns the QThread of one training run; ``finished(TrainResult)`` after the thread ends."""
+
+    finished = Signal(object)
+
+    def __init__(self, worker: TrainWorker, parent=None):
+        super().__init__(parent)
+        self.worker = worker
+        self.thread = QThread()
+        self.thread.setObjectName("playground-train")
+        worker.moveToThread(self.thread)
+        self.thread.started.connect(worker.run)
+        worker.finished.connect(self._on_worker_finished)
+        self.result = None
+
+    def start(self):
+        self.thread.start()
+
+    @Slot(object)
+    def _on_worker_finished(self, result):
+        self.result = result
+        self.thread.quit()
+        self.thread.wait()
+        self.finished.emit(result)
+
+    def is_running(self) -> bool:
+        return self.thread.isRunning()
+
+    def stop_and_wait(self, timeout_ms: int = 60000) -> bool:
+        """Stops training and joins the thread (used when the window closes)."""
+        self.worker.stop()
+        self.thread.quit()
+        return self.thread.wait(timeout_ms)

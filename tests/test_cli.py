@@ -1,0 +1,138 @@
+"""The command line through its real entry point: the exact contract other tools rely on."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from playground.cli import main
+
+
+def run_cli(*args, stdin=None):
+    """The installed entry point as a user runs it (python -m playground)."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return subprocess.run([sys.executable, "-m", "playground", *args], capture_output=True, text=True,
+                          input=stdin, timeout=600, env=env)
+
+
+def test_datasets_json_lists_builtins():
+    result = run_cli("datasets", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    names = {r["name"] for r in rows}
+    assert {"digits:copy", "digits:reverse", "digits:sort", "digits:add", "numbers:words", "dates:iso",
+            "text:sample", "midi:sample"} <= names
+    assert all({"name", "kind", "description"} <= set(r) for r in rows)
+
+
+def test_data_info_reports_skipped_lines(tmp_path, capsys):
+    data = tmp_path / "pairs.txt"
+    data.write_bytes("\ufeffGo.\tVa !\r\nbroken line\r\nHi.\tSalut.\tCC-BY attribution\r\n\r\nRun!\tCours !\r\n"
+                     .encode("utf-8"))
+    assert main(["data-info", str(data), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["skipped_count"] == 1
+    assert info["skipped"][0]["line"] == 2 and "tab" in info["skipped"][0]["reason"]
+    assert sum(info["counts"].values()) == 3
+    assert info["vocab_sizes"]["source"] > 4
+
+
+def test_errors_are_one_line_with_exit_code_2(tmp_path):
+    result = run_cli("data-info", str(tmp_path / "missing.txt"))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "missing.txt" in result.stderr and "Traceback" not in result.stderr
+    bad_model = tmp_path / "bad.keras"
+    bad_model.write_text("nope")
+    result = run_cli("translate", str(bad_model), "hello")
+    assert result.returncode == 2 and "bad.keras" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    debug = run_cli("--debug", "info", str(bad_model))
+    assert debug.returncode != 0 and "Traceback" in debug.stderr
+
+
+def test_unknown_builtin_names_the_valid_ones(capsys):
+    assert main(["data-info", "digits:multiply"]) == 2
+    err = capsys.readouterr().err
+    assert "digits:multiply" in err and "digits:reverse" in err
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "m"
+    result = run_cli("train", "digits:reverse", "--out", str(out), "--mode", "attention", "--units", "16",
+                     "--embedding-dim", "8", "--epochs", "2", "--max-samples", "300", "--batch-size", "32",
+                     "--seed", "1", "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    return out, json.loads(result.stdout)
+
+
+def test_train_writes_model_and_reports_test_metrics(trained):
+    out, summary = trained
+    assert out.exists()
+    assert summary["status"] == "done" and summary["epochs"] == 2
+    assert set(summary["test_metrics"]) >= {"exact_match", "token_accuracy", "bleu", "chrf", "n"}
+
+
+def test_evaluate_uses_the_recorded_test_split(trained):
+    out, summary = trained
+    result = run_cli("evaluate", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)
+    assert metrics["n"] == summary["test_metrics"]["n"]
+    assert metrics["exact_match"] == pytest.approx(summary["test_metrics"]["exact_match"])
+    assert metrics["chrf"] == pytest.approx(summary["test_metrics"]["chrf"])
+
+
+def test_translate_args_stdin_and_n_best(trained):
+    out, _ = trained
+    args = run_cli("translate", str(out), "123", "4567", "--json")
+    rows = json.loads(args.stdout)
+    assert [r["input"] for r in rows] == ["123", "4567"]
+    piped = run_cli("translate", str(out), stdin="123\n4567\n")
+    assert piped.stdout.splitlines() == [r["output"] for r in rows]
+    nbest = run_cli("translate", str(out), "123", "--beam", "4", "--n-best", "3")
+    lines = nbest.stdout.strip().splitlines()
+    assert len(lines) == 3 and [line.split("\t")[0] for line in lines] == ["1", "2", "3"]
+    unknown = run_cli("translate", str(out), "12a")
+    assert unknown.returncode == 0 and "unknown" in unknown.stderr
+
+
+def test_info_and_export(trained, tmp_path):
+    out, _ = trained
+    info = json.loads(run_cli("info", str(out), "--json").stdout)
+    assert info["model_config"]["mode"] == "attention" and len(info["history"]) == 2
+    exported = run_cli("export", str(out), "--format", "savedmodel", "--out", str(tmp_path / "sm"))
+    assert exported.returncode == 0, exported.stderr
+    assert (tmp_path / "sm" / "saved_model.pb").exists()
+    wrong = run_cli("export", str(out), "--format", "pickle", "--out", str(tmp_path / "x"))
+    assert wrong.returncode == 2 and "savedmodel" in wrong.stderr
+
+
+def test_resume_continues_from_checkpoint(trained, tmp_path):
+    out, _ = trained
+    resumed = tmp_path / "resumed"
+    result = run_cli("train", "digits:reverse", "--out", str(resumed), "--resume", str(out), "--epochs", "3",
+                     "--max-samples", "300", "--batch-size", "32", "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout)["epochs"] == 3
+    info = json.loads(run_cli("info", str(resumed), "--json").stdout)
+    assert [e["epoch"] for e in info["history"]] == [1, 2, 3]
+
+
+def test_language_model_train_and_generate(tmp_path):
+    out = tmp_path / "lm"
+    result = run_cli("train", "text:sample", "--out", str(out), "--units", "16", "--embedding-dim", "8",
+                     "--epochs", "1", "--max-samples", "100", "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    generated = run_cli("generate", str(out), "--seed", "The", "--length", "30", "--temperature", "0.8",
+                        "--json")
+    assert generated.returncode == 0, generated.stderr
+    text = json.loads(generated.stdout)["output"]
+    assert text.startswith("The") and len(text) > 3
+    again = run_cli("generate", str(out), "--seed", "The", "--length", "30", "--temperature", "0.8", "--json")
+    assert json.loads(again.stdout)["output"] == text  # same sampling seed, same text
+    translate = run_cli("translate", str(out), "hello")
+    assert translate.returncode == 2 and "generate" in translate.stderr

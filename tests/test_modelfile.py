@@ -1,0 +1,148 @@
+"""One-file models: identical outputs after reload, safe loading, atomic saves."""
+
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import keras
+import numpy as np
+import pytest
+
+from playground.modelfile import ModelFileError, load_model, read_meta, save_model
+
+SOURCE = np.array([[5, 6, 7, 8], [9, 5, 4, 0]], np.int32)
+TARGET_IN = np.array([[1, 8, 7, 6], [1, 4, 5, 9]], np.int32)
+
+
+def test_file_holds_everything(tiny_model_file):
+    meta = read_meta(tiny_model_file)
+    for key in ("model_config", "source_vocab", "target_vocab", "data_options", "data", "history", "metrics",
+                "test_examples", "train_config", "source"):
+        assert key in meta, key
+    assert meta["source"] == "digits:reverse"
+    assert meta["data"]["split_seed"] == 0
+    assert len(meta["history"]["epochs"]) == 2 and meta["history"]["batch_loss"]
+    assert len(meta["test_examples"]) > 10
+
+
+def test_reload_in_fresh_process_gives_identical_logits(tiny_model, tiny_model_file, tmp_path):
+    expected = tiny_model((SOURCE, TARGET_IN)).numpy()
+    np.save(tmp_path / "in.npy", np.stack([SOURCE, TARGET_IN]))
+    code = textwrap.dedent(f"""
+        import numpy as np
+        from playground.modelfile import load_model
+        model = load_model({str(tiny_model_file)!r})
+        inputs = np.load({str(tmp_path / 'in.npy')!r})
+        np.save({str(tmp_path / 'out.npy')!r}, model((inputs[0], inputs[1])).numpy())
+    """)
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300, capture_output=True)
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_reloaded_model_translates_the_same(tiny_model, tiny_model_file):
+    from playground.predictor import Predictor
+
+    texts = ["12345", "907", "1"]
+    before = [t.text for t in Predictor(tiny_model).translate(texts)]
+    after = [t.text for t in Predictor(load_model(tiny_model_file, compile=False)).translate(texts)]
+    assert before == after
+
+
+def test_corrupt_and_truncated_files(tiny_model_file, tmp_path):
+    garbage = tmp_path / "garbage.keras"
+    garbage.write_bytes(b"\x00not a model at all" * 50)
+    with pytest.raises(ModelFileError, match="garbage.keras: not a Seq2Seq Playground model file"):
+        load_model(garbage)
+    data = tiny_model_file.read_bytes()
+    truncated = tmp_path / "truncated.keras"
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelFileError, match="truncated.keras"):
+        load_model(truncated)
+    with pytest.raises(ModelFileError, match="no such file"):
+        load_model(tmp_path / "missing.keras")
+    with pytest.raises(ModelFileError, match="is a directory"):
+        load_model(tmp_path)
+
+
+def test_other_keras_model_is_refused(tmp_path):
+    other = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    path = tmp_path / "other.keras"
+    other.save(path)
+    with pytest.raises(ModelFileError, match="another kind"):
+        load_model(path)
+
+
+def _rewrite_config(source, target, change):
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "config.json":
+                config = json.loads(data)
+                change(config)
+                data = json.dumps(config).encode()
+            zout.writestr(item, data)
+
+
+def test_lambda_layer_is_refused_and_not_executed(tiny_model_file, tmp_path):
+    marker = tmp_path / "executed"
+    path = tmp_path / "lambda.keras"
+
+    def add_lambda(config):
+        config["config"]["meta"]["injected"] = {
+            "module": "keras.layers", "class_name": "Lambda", "registered_name": None,
+            "config": {"function": {"class_name": "__lambda__", "config": {
+                "code": f"open({str(marker)!r}, 'w').write('x')"}}}}
+
+    _rewrite_config(tiny_model_file, path, add_lambda)
+    with pytest.raises(ModelFileError, match="Lambda layer"):
+        load_model(path)
+    assert not marker.exists()
+
+
+def test_unknown_class_is_refused(tiny_model_file, tmp_path):
+    path = tmp_path / "unknown.keras"
+
+    def add_unknown(config):
+        config["config"]["meta"]["injected"] = {"module": "os", "class_name": "system", "config": {}}
+
+    _rewrite_config(tiny_model_file, path, add_unknown)
+    with pytest.raises(ModelFileError, match="unknown class 'system'"):
+        load_model(path)
+
+
+def test_keras_safe_mode_blocks_lambda_even_past_our_check(tmp_path):
+    """Defence in depth: a Lambda model saved by Keras does not load in safe mode."""
+    inputs = keras.Input((2,))
+    model = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs))
+    path = tmp_path / "plain_lambda.keras"
+    model.save(path)
+    with pytest.raises(Exception, match="(?i)lambda|safe"):
+        keras.saving.load_model(path, safe_mode=True)
+    with pytest.raises(ModelFileError):
+        load_model(path)
+
+
+def test_failed_save_leaves_previous_file_intact(tiny_model, tmp_path, monkeypatch):
+    path = tmp_path / "model.keras"
+    save_model(tiny_model, path)
+    before = path.read_bytes()
+
+    def broken_save(self, filepath, *args, **kwargs):
+        with open(filepath, "wb") as handle:
+            handle.write(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(type(tiny_model), "save", broken_save)
+    with pytest.raises(ModelFileError, match="disk full"):
+        save_model(tiny_model, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]  # no temp file left
+
+
+def test_future_format_version_is_refused(tiny_model_file, tmp_path):
+    path = tmp_path / "future.keras"
+    _rewrite_config(tiny_model_file, path, lambda c: c["config"]["meta"].update(format_version=99))
+    with pytest.raises(ModelFileError, match="newer version"):
+        load_model(path)
