@@ -14,6 +14,7 @@ SEQ2SEQ_MODES = ("basic", "feedback", "peek", "attention")
 CELLS = ("rnn", "gru", "lstm")
 ATTENTIONS = ("dot", "general", "additive")
 OPTIMIZERS = ("adam", "rmsprop", "sgd", "adamw")
+LR_SCHEDULES = ("constant", "cosine")
 DEVICES = ("auto", "cpu", "gpu")
 
 
@@ -80,6 +81,7 @@ class TrainConfig:
     batch_size: int = 64  # examples per batch
     learning_rate: float = 1e-3  # optimizer step size
     optimizer: str = "adam"  # adam | rmsprop | sgd | adamw
+    lr_schedule: str = "cosine"  # constant | cosine (decays to 5% of learning_rate over the planned epochs)
     clip_norm: float = 1.0  # global gradient-norm clipping (0 disables)
     label_smoothing: float = 0.0  # cross-entropy label smoothing
     early_stopping: int = 0  # stop after this many epochs without val-loss improvement (0: off)
@@ -93,6 +95,7 @@ class TrainConfig:
 
     def __post_init__(self):
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        _check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         _check_choice("device", self.device, DEVICES)
         _check_range("epochs", self.epochs, 1, 100000)
         _check_range("batch_size", self.batch_size, 1, 1 << 16)

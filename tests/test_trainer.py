@@ -190,3 +190,23 @@ def test_device_plan_reports_cpu_and_refuses_missing_gpu():
         with pytest.raises(DeviceError, match="no GPU"):
             plan_device("gpu")
         assert plan_device("auto").kind == "cpu"
+
+
+def test_mixed_precision_path_trains_with_loss_scaling(tiny_corpus):
+    """The GPU mixed-precision path (float16 compute, loss scaling), run on the CPU."""
+    import keras
+    import tensorflow as tf
+
+    from playground.config import ModelConfig, TrainConfig
+    from playground.training.device import DevicePlan
+    from playground.training.trainer import Trainer
+
+    plan = DevicePlan(tf.distribute.OneDeviceStrategy("/cpu:0"), "pretend GPU", "gpu", 1)
+    result = Trainer(tiny_corpus, ModelConfig(mode="attention", units=8, embedding_dim=4),
+                     TrainConfig(epochs=1, batch_size=64, mixed_precision=True), device_plan=plan).run()
+    assert result.status == "done", result.message
+    assert result.model.compute_dtype == "float16"
+    assert isinstance(result.model.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert keras.mixed_precision.global_policy().name == "float32"  # not leaked to later models
+    logits = result.model((np.array([[5, 6]]), np.array([[1]])))
+    assert logits.dtype == "float32"

@@ -37,7 +37,7 @@ BUILTIN_TASKS: dict[str, TaskSpec] = {
         TaskSpec("digits:copy", "pairs", 'copy a digit string: "31415" -> "31415"', "char", 10000, 1, 10),
         TaskSpec("digits:reverse", "pairs", 'reverse a digit string: "31415" -> "51413"', "char", 10000, 1, 10),
         TaskSpec("digits:sort", "pairs", 'sort the digits: "31415" -> "11345"', "char", 10000, 1, 10),
-        TaskSpec("digits:add", "pairs", 'add two numbers: "123+45" -> "168"', "char", 10000, 1, 4),
+        TaskSpec("digits:add", "pairs", 'add two numbers: "123+45" -> "168"', "char", 40000, 1, 3),
         TaskSpec(
             "numbers:words",
             "pairs",

@@ -116,7 +116,7 @@ class Trainer:
 
     # -- building --------------------------------------------------------------------------
 
-    def _build(self, plan):
+    def _build(self, plan, total_steps: int):
         import keras
 
         from playground.models.seq2seq import Seq2SeqModel
@@ -134,7 +134,7 @@ class Trainer:
                     self.model = Seq2SeqModel(self.model_config.to_dict(), meta)
                     self.model.build_with_dummy_inputs()
                 if getattr(self.model, "optimizer", None) is None:
-                    optimizer = _make_optimizer(cfg)
+                    optimizer = _make_optimizer(cfg, total_steps)
                     if use_mixed:
                         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
                     self.model.compile(optimizer=optimizer)
@@ -207,12 +207,15 @@ class Trainer:
 
         cfg = self.train_config
         plan = self.device_plan or plan_device(cfg.device, distribute=cfg.distribute)
-        self._build(plan)
-        model, corpus = self.model, self.corpus
         from playground.data.vocab import Vocabulary
 
-        source_vocab = Vocabulary.from_dict(model.meta["source_vocab"]) if model.meta.get("source_vocab") else None
-        target_vocab = Vocabulary.from_dict(model.meta["target_vocab"])
+        corpus = self.corpus
+        if self.model is not None:  # resuming: the checkpoint's vocabularies, not the corpus's
+            meta = self.model.meta
+            source_vocab = Vocabulary.from_dict(meta["source_vocab"]) if meta.get("source_vocab") else None
+            target_vocab = Vocabulary.from_dict(meta["target_vocab"])
+        else:
+            source_vocab, target_vocab = corpus.source_vocab, corpus.target_vocab
         train = encode_split(corpus.train, source_vocab, target_vocab)
         val = encode_split(corpus.val, source_vocab, target_vocab)
         if len(train) == 0:
@@ -220,6 +223,8 @@ class Trainer:
         n_batches = batches_per_epoch(train, cfg.batch_size, cfg.bucket_width)
         if cfg.max_batches_per_epoch:
             n_batches = min(n_batches, cfg.max_batches_per_epoch)
+        self._build(plan, total_steps=n_batches * cfg.epochs)
+        model = self.model
         train_step, eval_step = self._step_functions(plan)
         first_epoch = self._epochs_completed()
         history = model.meta.setdefault("history", {"epochs": [], "batch_loss": []})
@@ -363,10 +368,13 @@ def _throughput(recent) -> float:
     return sum(n for _, n in recent[1:]) / seconds if seconds > 0 else 0.0
 
 
-def _make_optimizer(cfg: TrainConfig):
+def _make_optimizer(cfg: TrainConfig, total_steps: int):
     import keras
 
     clip = {"global_clipnorm": cfg.clip_norm} if cfg.clip_norm > 0 else {}
+    learning_rate = cfg.learning_rate
+    if cfg.lr_schedule == "cosine":
+        learning_rate = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, max(total_steps, 1), alpha=0.05)
     kinds = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop,
              "sgd": keras.optimizers.SGD, "adamw": keras.optimizers.AdamW}
-    return kinds[cfg.optimizer](learning_rate=cfg.learning_rate, **clip)
+    return kinds[cfg.optimizer](learning_rate=learning_rate, **clip)
