@@ -58,7 +58,7 @@ def _data_options(args, **overrides):
     from playground.data.source import DataOptions
 
     values = {}
-    for field in ("level", "max_samples", "val_split", "seed", "max_length"):
+    for field in ("level", "max_samples", "val_split", "seed", "max_length", "task_size"):
         value = getattr(args, field, None)
         if value is not None:
             values[field] = value
@@ -192,6 +192,11 @@ def cmd_train(args) -> int:
     if task == "translate" and corpus.kind != "pairs":
         raise CliError(f"{args.source}: a {corpus.kind} source trains a language model (--task lm), not translate")
     mode = "lm" if task == "lm" else args.mode
+    from playground.sources import recommended_training
+
+    for key, value in recommended_training(args.source).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
     model_config = ModelConfig(mode=mode, cell=args.cell, layers=args.layers, units=args.units,
                                embedding_dim=args.embedding_dim, bidirectional=args.bidirectional,
                                attention=args.attention, dropout=args.dropout)
@@ -371,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--reverse-source", action="store_true", help="reverse source tokens (Sutskever et al.)")
         p.add_argument("--val-split", type=float)
         p.add_argument("--seed", type=int)
+        p.add_argument("--task-size", type=int, help="pairs generated for a built-in task")
 
     def music_args(p):
         p.add_argument("--encoding", choices=("melody", "events"),
@@ -401,9 +407,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bidirectional", action="store_true")
     p.add_argument("--attention", choices=ATTENTIONS, default="general")
     p.add_argument("--dropout", type=float, default=0.0)
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--learning-rate", type=float, default=3e-3)
+    p.add_argument("--epochs", type=int, help="default: 10, or the built-in task's recommendation")
+    p.add_argument("--batch-size", type=int, help="default: 64, or the built-in task's recommendation")
+    p.add_argument("--learning-rate", type=float, help="default: 0.003, or the built-in task's recommendation")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
     p.add_argument("--early-stopping", type=int, default=0, metavar="EPOCHS")
     p.add_argument("--device", choices=DEVICES, default="auto")

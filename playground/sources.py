@@ -13,6 +13,18 @@ from playground.data.source import BUILTIN_TEXT_NAME, Corpus, DataOptions, load_
 from playground.data.tasks import describe_tasks
 
 MIDI_SAMPLE = "midi:sample"
+
+# Training settings (CLI and app defaults) per built-in task, where the general defaults
+# below fall short of the quality bar; explicit flags always win.
+DEFAULT_TRAINING = {"epochs": 10, "batch_size": 64, "learning_rate": 3e-3}
+RECOMMENDED_TRAINING = {
+    "digits:add": {"epochs": 20, "batch_size": 256, "learning_rate": 6e-3},
+}
+
+
+def recommended_training(source: str) -> dict:
+    """Epochs, batch size and learning rate a user gets by default for ``source``."""
+    return {**DEFAULT_TRAINING, **RECOMMENDED_TRAINING.get(str(source), {})}
 _MIDI_SUFFIXES = (".mid", ".midi")
 
 
