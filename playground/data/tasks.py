@@ -52,7 +52,7 @@ BUILTIN_TASKS: dict[str, TaskSpec] = {
             "pairs",
             'human dates (1950-2049) to ISO: "25th of November 2026" -> "2026-11-25"',
             "char",
-            10000,
+            20000,  # rare forms (days 1-3 written without a zero) need the extra examples
         ),
     )
 }
