@@ -19,7 +19,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("source")
     parser.add_argument("--modes", nargs="+", default=["basic", "feedback", "peek", "attention"])
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, help="default: the task's recommended epochs")
     parser.add_argument("--out-dir", default="/tmp/playground-bench")
     args = parser.parse_args()
 
@@ -30,11 +30,11 @@ def main():
     rows = []
     for mode in args.modes:
         out = os.path.join(args.out_dir, f"{args.source.replace(':', '_')}_{mode}")
-        cli_args = build_parser().parse_args(["train", args.source, "--mode", mode, "--out", out,
-                                              "--epochs", str(args.epochs), "--json"])
+        epochs = ["--epochs", str(args.epochs)] if args.epochs else []
+        cli_args = build_parser().parse_args(["train", args.source, "--mode", mode, "--out", out, *epochs, "--json"])
         cli_args.seed = cli_args.seed or 0
         start = time.perf_counter()
-        cmd_train(cli_args)
+        cmd_train(cli_args)  # prints a JSON summary
         seconds = time.perf_counter() - start
         metrics = load_model(out, compile=False).meta["metrics"]
         rows.append((mode, metrics, seconds))

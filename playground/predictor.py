@@ -24,8 +24,9 @@ class Translation:
     source_tokens: list  # the input as the model saw it (after normalising; reversed if so trained)
     unknown: list  # input tokens missing from the source vocabulary (mapped to <unk>)
     score: float  # log-probability (greedy) or length-normalised beam score
-    attention: np.ndarray | None = None  # [output tokens, source tokens] (attention mode only)
+    attention: np.ndarray | None = None  # [greedy output tokens + END, source tokens] (attention mode only)
     n_best: list = field(default_factory=list)  # [(text, score)] best first (beam search)
+    greedy_tokens: list = field(default_factory=list)  # the greedy output, which ``attention`` belongs to
 
 
 class Predictor:
@@ -96,7 +97,7 @@ class Predictor:
             if self.config.mode == "attention":
                 attention = greedy.attention[i, :length, : len(tokens[i])]
             translation = Translation(self.detokenize(out_tokens), out_tokens, tokens[i], unknown[i],
-                                      float(greedy.log_probs[i]), attention)
+                                      float(greedy.log_probs[i]), attention, greedy_tokens=out_tokens)
             if beams is not None:
                 translation.n_best = [
                     (self.detokenize(self.target_vocab.decode(beams.tokens[i, j])), float(beams.scores[i, j]))

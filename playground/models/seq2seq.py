@@ -186,6 +186,7 @@ class Seq2SeqModel(keras.Model):
         """Creates every weight by one forward pass on a [1, 2] batch."""
         dummy = ops.ones((1, 2), dtype="int32")
         self((dummy, dummy), training=False)
+        return self
 
     def get_build_config(self):
         return {"dummy_inputs": True}

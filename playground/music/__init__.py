@@ -21,6 +21,7 @@ from .metrics import bigram_baseline, histogram_distance, pitch_class_histogram,
 from .midi_io import MidiError, MidiLoad, load_midi_folder, read_midi, write_midi
 from .notes import Note, Tune
 from .synth import midi_to_hz, render, to_int16, write_wav
+from .windows import cut_windows
 
 __all__ = [
     "BUILTIN_MIDI_DIR",
@@ -33,6 +34,7 @@ __all__ = [
     "augment_transpositions",
     "bars_to_steps",
     "bigram_baseline",
+    "cut_windows",
     "decode",
     "decode_events",
     "decode_melody",

@@ -19,13 +19,14 @@ def is_boundary(tokens: Sequence[str], i: int, encoding: str) -> bool:
     """Whether a window may start at index ``i``.
 
     melody: any token but a hold (a note start, or "off" = a rest starts);
-    events: the first token of a time step (index 0, or right after a ``shift``).
+    events: the first token of a time step (right after a ``shift``) that starts a note
+    (``vel`` or ``on``), so a window never opens on the note-offs of notes it did not see.
     """
     if i == 0:
         return True
     if encoding == "melody":
         return tokens[i] != HOLD
-    return tokens[i - 1].startswith("shift")
+    return tokens[i - 1].startswith("shift") and tokens[i].startswith(("on", "vel"))
 
 
 def cut_windows(seqs: Sequence[Sequence[str]], window: int, encoding: str,

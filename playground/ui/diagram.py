@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 EXPLANATIONS = {
@@ -41,7 +41,7 @@ class DecoderDiagram(QWidget):
         painter.setPen(QPen(color, 1.6))
         path = QPainterPath(start)
         if curved:
-            mid = QPointF((start.x() + end.x()) / 2, min(start.y(), end.y()) - 28)
+            mid = QPointF((start.x() + end.x()) / 2, min(start.y(), end.y()) - 44)
             path.quadTo(mid, end)
         else:
             path.lineTo(end)
@@ -55,88 +55,85 @@ class DecoderDiagram(QWidget):
         painter.setBrush(color)
         painter.drawPolygon([end, left, right])
 
+    def _path_arrow(self, painter, points, color, dashed=False):
+        """A polyline through ``points`` with an arrow head at the last point."""
+        painter.setPen(QPen(color, 1.5, Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for a, b in zip(points, points[1:-1]):
+            painter.drawLine(a, b)
+        self._arrow(painter, points[-2], points[-1], color)
+
     def paintEvent(self, event):  # noqa: N802
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), self.palette().base())
-        w, h = self.width(), self.height()
-        cell_w, cell_h = 34.0, 26.0
-        font = QFont(self.font())
-        font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
-        painter.setFont(font)
-        y_cells = h * 0.55
-        n_enc, n_dec = (0 if self.mode == "lm" else 3), 3
-        gap = 14.0
-        total = (n_enc + n_dec) * cell_w + (n_enc + n_dec - 1) * gap + (40 if n_enc else 0)
-        x = (w - total) / 2
-        enc_rects, dec_rects = [], []
-        for i in range(n_enc):
-            enc_rects.append(QRectF(x, y_cells, cell_w, cell_h))
-            x += cell_w + gap
-        if n_enc:
-            x += 40
-        for i in range(n_dec):
-            dec_rects.append(QRectF(x, y_cells, cell_w, cell_h))
-            x += cell_w + gap
+        # Draw on a fixed logical canvas, scaled to fit the widget and centred.
+        w, h = 480.0, 200.0
+        scale = min(self.width() / w, self.height() / h, 2.2)
+        painter.translate((self.width() - w * scale) / 2, (self.height() - h * scale) / 2)
+        painter.scale(scale, scale)
+        mode = self.mode
         text_pen = QPen(self.palette().text().color())
-        for rects, color, label, inputs in ((enc_rects, _ENC, "enc", ["x₁", "x₂", "x₃"]),
-                                            (dec_rects, _DEC, "dec", ["y₁", "y₂", "y₃"])):
+        cw, ch, top = 40.0, 28.0, 86.0
+        enc = [] if mode == "lm" else [QRectF(30 + 70 * i, top, cw, ch) for i in range(3)]
+        dec_x0 = 150.0 if mode == "lm" else 260.0
+        dec = [QRectF(dec_x0 + 80 * i, top, cw, ch) for i in range(3)]
+        for rects, color, label, names in ((enc, _ENC, "enc", "x₁ x₂ x₃"), (dec, _DEC, "dec", "y₁ y₂ y₃")):
             for i, rect in enumerate(rects):
+                if i:
+                    self._arrow(painter, QPointF(rects[i - 1].right(), rect.center().y()),
+                                QPointF(rect.left(), rect.center().y()), color.darker(140))
                 painter.setPen(QPen(color.darker(130), 1.4))
                 painter.setBrush(color.lighter(150))
                 painter.drawRoundedRect(rect, 5, 5)
                 painter.setPen(text_pen)
                 painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
-                if i:
-                    self._arrow(painter, QPointF(rects[i - 1].right(), rect.center().y()),
-                                QPointF(rect.left(), rect.center().y()), color.darker(130))
-            if rects is enc_rects:
-                for i, rect in enumerate(rects):
-                    painter.setPen(text_pen)
-                    painter.drawText(QRectF(rect.left(), rect.bottom() + 22, cell_w, 16),
-                                     Qt.AlignmentFlag.AlignCenter, inputs[i])
-                    self._arrow(painter, QPointF(rect.center().x(), rect.bottom() + 22),
-                                QPointF(rect.center().x(), rect.bottom() + 2), color.darker(130))
-            else:
-                for i, rect in enumerate(rects):
-                    painter.setPen(text_pen)
-                    painter.drawText(QRectF(rect.left(), rect.top() - 40, cell_w, 16),
-                                     Qt.AlignmentFlag.AlignCenter, inputs[i])
+                name = names.split()[i]
+                if rects is enc:
+                    painter.drawText(QRectF(rect.left(), rect.bottom() + 30, cw, 16), Qt.AlignmentFlag.AlignCenter, name)
+                    self._arrow(painter, QPointF(rect.center().x(), rect.bottom() + 30),
+                                QPointF(rect.center().x(), rect.bottom() + 2), color.darker(140))
+                else:
+                    painter.drawText(QRectF(rect.left(), rect.top() - 46, cw, 16), Qt.AlignmentFlag.AlignCenter, name)
                     self._arrow(painter, QPointF(rect.center().x(), rect.top() - 2),
-                                QPointF(rect.center().x(), rect.top() - 22), color.darker(130))
-        mode = self.mode
-        if enc_rects:
-            last = enc_rects[-1]
-            state_color = _CTX if mode != "attention" else _ENC.darker(130)
-            self._arrow(painter, QPointF(last.right(), last.center().y()),
-                        QPointF(dec_rects[0].left(), dec_rects[0].center().y()), state_color)
+                                QPointF(rect.center().x(), rect.top() - 28), color.darker(140))
+        if enc and mode != "basic":  # encoder state initialises the decoder
+            self._arrow(painter, QPointF(enc[-1].right(), enc[-1].center().y()),
+                        QPointF(dec[0].left(), dec[0].center().y()), _ENC.darker(140))
+            painter.setPen(text_pen)
+            painter.drawText(QRectF(enc[-1].right(), enc[-1].center().y() + 1, dec[0].left() - enc[-1].right(), 14),
+                             Qt.AlignmentFlag.AlignCenter, "state")
+        if mode in ("basic", "peek"):  # the encoder vector c at every decoder step
+            bus_y, start_x = top + ch + 30, enc[-1].right()
+            painter.setPen(QPen(_CTX, 1.8))
+            painter.drawLine(QPointF(start_x, top + ch * 0.75), QPointF(start_x + 14, top + ch * 0.75))
+            painter.drawLine(QPointF(start_x + 14, top + ch * 0.75), QPointF(start_x + 14, bus_y))
+            painter.drawLine(QPointF(start_x + 14, bus_y), QPointF(dec[-1].center().x() - 8, bus_y))
+            for rect in dec:
+                self._arrow(painter, QPointF(rect.center().x() - 8, bus_y), QPointF(rect.center().x() - 8,
+                                                                                    rect.bottom() + 1), _CTX)
             painter.setPen(QPen(_CTX))
-            painter.drawText(QRectF(last.right() + 2, last.center().y() + 2, 40, 14),
-                             Qt.AlignmentFlag.AlignCenter, "c")
-        if mode in ("basic", "peek"):
-            last = enc_rects[-1]
-            for rect in dec_rects:
-                self._arrow(painter, QPointF(last.center().x(), last.bottom()),
-                            QPointF(rect.center().x(), rect.bottom()), _CTX, curved=False)
-        if mode in ("feedback", "peek", "attention", "lm"):
-            for i in range(1, len(dec_rects)):
-                start = QPointF(dec_rects[i - 1].center().x() + 6, dec_rects[i - 1].top() - 24)
-                end = QPointF(dec_rects[i].left() + 4, dec_rects[i].bottom() + 1)
-                painter.setPen(QPen(_DEC.darker(140), 1.2, Qt.PenStyle.DashLine))
-                painter.drawLine(start, QPointF(start.x() + 10, start.y()))
-                self._arrow(painter, QPointF(start.x() + 10, start.y()), end, _DEC.darker(140))
+            painter.drawText(QRectF(start_x + 16, bus_y, 60, 16), Qt.AlignmentFlag.AlignLeft, "c")
+        if mode in ("feedback", "peek", "attention", "lm"):  # previous output fed back
+            for i in range(len(dec) - 1):
+                gap_x = dec[i].right() + 20
+                label_y = dec[i].top() - 38
+                in_x = dec[i + 1].center().x() + 8
+                self._path_arrow(painter, [QPointF(dec[i].center().x() + 10, label_y), QPointF(gap_x, label_y),
+                                           QPointF(gap_x, top + ch + 16), QPointF(in_x, top + ch + 16),
+                                           QPointF(in_x, top + ch + 1)], _DEC.darker(150), dashed=True)
         if mode == "attention":
-            for rect in dec_rects[1:2]:
-                for enc in enc_rects:
-                    self._arrow(painter, QPointF(enc.center().x(), enc.top()),
-                                QPointF(rect.center().x(), rect.top()), _ATT, curved=True)
-        legend = {"basic": "green: encoder vector at every step · no feedback",
-                  "feedback": "dashed: previous output fed back",
-                  "peek": "green: encoder vector at every step · dashed: previous output",
+            target = dec[1]
+            for rect in enc:
+                self._arrow(painter, QPointF(rect.center().x(), rect.top() - 1),
+                            QPointF(target.left() + 6, target.top() + 2), _ATT, curved=True)
+        legend = {"basic": "green: the encoder vector c is the decoder's input at every step · no feedback",
+                  "feedback": "blue: encoder state starts the decoder · dashed: previous output fed back",
+                  "peek": "green: encoder vector c at every step · dashed: previous output fed back",
                   "attention": "purple: attention over all encoder outputs · dashed: previous output",
                   "lm": "dashed: each output is the next input"}[mode]
         painter.setPen(text_pen)
-        painter.drawText(QRectF(4, h - 18, w - 8, 16), Qt.AlignmentFlag.AlignCenter, legend)
+        painter.drawText(QRectF(0, h - 18, w, 16), Qt.AlignmentFlag.AlignCenter, legend)
         painter.end()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QSpinBox, QVBoxLayout, QWidget)
 
@@ -22,7 +22,9 @@ def count_parameters(config: ModelConfig, corpus) -> int:
     from playground.training.trainer import complete_model_config
 
     cfg = complete_model_config(config, corpus)
-    return int(Seq2SeqModel(cfg.to_dict()).build_with_dummy_inputs().count_params())
+    model = Seq2SeqModel(cfg.to_dict())
+    model.build_with_dummy_inputs()
+    return int(model.count_params())
 
 
 class ModelPanel(QWidget):

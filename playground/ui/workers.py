@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 import threading
 import traceback
 
@@ -24,12 +25,42 @@ _device_description: str | None = None
 TF_READY = threading.Event()
 
 
+WORKER_NICENESS = 5  # worker threads yield the CPU to the GUI thread
+
+
+def lower_thread_priority() -> None:
+    """Lowers the calling worker thread's CPU priority (Linux: niceness is per thread and
+    inherited by the threads it starts, e.g. TensorFlow's thread pools). Never the GUI thread."""
+    if threading.current_thread() is threading.main_thread() or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), WORKER_NICENESS))
+    except (OSError, AttributeError):
+        pass
+
+
+def _configure_tensorflow_threads(tf) -> None:
+    """On a small machine, leave one core to the GUI (override: PLAYGROUND_TF_THREADS)."""
+    wanted = os.environ.get("PLAYGROUND_TF_THREADS")
+    cpus = os.cpu_count() or 1
+    threads = int(wanted) if wanted and wanted.isdigit() else (cpus - 1 if 2 <= cpus <= 4 else 0)
+    if threads > 0:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+        except RuntimeError:
+            pass  # the runtime was already initialised (e.g. by a test): keep its setting
+
+
 def ensure_tensorflow() -> str:
     """Imports TensorFlow and the model code once (any thread) → the device description."""
     global _device_description
     with _tf_lock:
         if _device_description is None:
-            import tensorflow  # noqa: F401
+            lower_thread_priority()
+            import tensorflow as tf
+
+            _configure_tensorflow_threads(tf)
 
             from playground.models import seq2seq  # noqa: F401  (registers the Keras class)
             from playground.training.device import plan_device
@@ -68,6 +99,7 @@ class Job(QObject):
         return self
 
     def _run(self):
+        lower_thread_priority()
         try:
             result = self.fn()
         except Exception as exc:  # noqa: BLE001  shown to the user as one line
@@ -76,17 +108,26 @@ class Job(QObject):
             return
         self.done.emit(result)
 
+    @staticmethod
+    def _call(callback, value):
+        if callback is None:
+            return
+        try:
+            callback(value)
+        except RuntimeError as exc:
+            if "already deleted" not in str(exc):
+                raise
+            log.debug("a job finished after its widget was closed: %s", exc)
+
     @Slot(object)
     def _deliver_done(self, result):
         Job._running.discard(self)
-        if self.on_done is not None:
-            self.on_done(result)
+        self._call(self.on_done, result)
 
     @Slot(str)
     def _deliver_error(self, message):
         Job._running.discard(self)
-        if self.on_error is not None:
-            self.on_error(message)
+        self._call(self.on_error, message)
 
 
 def run_job(fn, on_done=None, on_error=None) -> Job:
@@ -130,6 +171,7 @@ class TrainWorker(QObject):
     def run(self):
         from playground.training import events as ev
 
+        lower_thread_priority()
         try:
             ensure_tensorflow()
             from playground.training.trainer import Trainer

@@ -1,0 +1,151 @@
+"""Event-loop lateness and plot refresh rate while the app trains on the CPU.
+
+    python benchmarks/gui_responsiveness.py [--seconds 30] [--units 64]
+
+Drives the real main window (offscreen unless QT_QPA_PLATFORM says otherwise): loads
+digits:reverse, starts training, and for ``--seconds`` measures how late a 20 ms QTimer
+fires (worst and 99th percentile) and how often the live plots are refreshed. The same
+timer measured for 3 s with no training is the baseline. Goals: worst lateness
+≤ 100 ms, ≥ 5 plot refreshes per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+TICK_MS = 20
+
+
+class LatenessProbe:
+    def __init__(self):
+        from PySide6.QtCore import QTimer
+
+        self.timer = QTimer()
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self.samples: list[float] = []
+        self.stalls: list[tuple[float, float]] = []
+        self.last = None
+
+    def start(self):
+        self.samples.clear()
+        self.stalls = []
+        self.last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self):
+        self.timer.stop()
+
+    def _tick(self):
+        now = time.perf_counter()
+        late = max(0.0, (now - self.last) * 1000 - TICK_MS)
+        self.samples.append(late)
+        if late > 100:
+            self.stalls.append((now, late))
+        self.last = now
+
+    def summary(self) -> tuple[float, float]:
+        import numpy as np
+
+        values = np.array(self.samples or [0.0])
+        return float(values.max()), float(np.percentile(values, 99))
+
+
+def run_for(app, seconds, until=None):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and not (until and until()):
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--units", type=int, default=64)
+    args = parser.parse_args()
+    os.environ.setdefault("PLAYGROUND_CONFIG_DIR", tempfile.mkdtemp(prefix="playground-bench-"))
+    os.environ.setdefault("PLAYGROUND_DATA_DIR", os.environ["PLAYGROUND_CONFIG_DIR"])
+    sys.setswitchinterval(0.002)  # as the app does
+
+    from PySide6.QtWidgets import QApplication
+
+    from playground.ui import dialogs
+    from playground.ui.main_window import MainWindow
+    from playground.ui.settings import Settings
+    from playground.ui.workers import ensure_tensorflow
+
+    dialogs.HOOK = lambda kind, title, text: print(f"[{kind}] {title}: {text}") or True
+    app = QApplication.instance() or QApplication([])
+    win = MainWindow(Settings(), autoload=False)
+    win.resize(1200, 780)
+    win.show()
+    win.state.set_device(ensure_tensorflow())
+    win.data_panel.set_source("digits:reverse")
+    win.data_panel.load()
+    run_for(app, 60, until=lambda: win.state.corpus is not None)
+
+    probe = LatenessProbe()
+    probe.start()
+    run_for(app, 3.0)
+    probe.stop()
+    idle_worst, idle_p99 = probe.summary()
+
+    win.model_panel.mode.setCurrentText("attention")
+    win.model_panel.units.setValue(args.units)
+    tp = win.train_panel
+    tp.epochs.setValue(1000)
+    tp.batch_size.setValue(64)
+    tp.device.setCurrentText("cpu")
+    refreshes, ticks = [], []
+    tp.plots_refreshed.connect(lambda: refreshes.append(time.perf_counter()))
+    tp.timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    probe.start()
+    t0 = time.perf_counter()
+    gui_cpu0 = time.thread_time()
+    tp.start()
+    run_for(app, args.seconds)
+    probe.stop()
+    t1 = time.perf_counter()
+    gui_cpu = time.thread_time() - gui_cpu0
+    worst, p99 = probe.summary()
+    batches = len(tp.plots.losses) + len(tp.runner.worker._batches) if tp.runner else len(tp.plots.losses)
+    first_batch = refreshes[0] if refreshes else t1
+    # Refresh rate while points arrive: intervals between consecutive refreshes that drew new
+    # points, leaving out pauses > 1 s (the trainer's end-of-epoch validation: nothing new to draw).
+    gaps = [b - a for a, b in zip(refreshes, refreshes[1:]) if b - a < 1.0]
+    live_seconds = max(sum(gaps), 1e-6)
+    rate = len(gaps) / live_seconds if gaps else 0.0
+    tp.stop()
+    tp.shutdown()
+    if os.environ.get("PLAYGROUND_BENCH_VERBOSE"):
+        for when, late in probe.stalls:
+            print(f"  stall at +{when - t0:.2f} s: {late:.0f} ms")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"platform {os.environ['QT_QPA_PLATFORM']}, {os.cpu_count()} CPUs, load average {load:.1f}, "
+          f"attention LSTM {args.units} units, batch 64")
+    print(f"idle baseline (3 s): worst timer lateness {idle_worst:.1f} ms, p99 {idle_p99:.1f} ms")
+    print(f"training ({t1 - t0:.1f} s, {batches} batches, first batch after {first_batch - t0:.1f} s): "
+          f"worst timer lateness {worst:.1f} ms, p99 {p99:.1f} ms")
+    tick_rate = len([t for t in ticks if t >= first_batch]) / max(t1 - first_batch, 1e-6)
+    print(f"plot refreshes while batches arrive: {rate:.1f} per second with new points "
+          f"({len(refreshes)} refreshes, {live_seconds:.1f} s of streaming batches; "
+          f"refresh timer fired {tick_rate:.1f} per second)")
+    print(f"GUI thread CPU time: {gui_cpu:.2f} s in {t1 - t0:.1f} s ({100 * gui_cpu / (t1 - t0):.0f}% of one core; "
+          "includes this probe and offscreen rendering)")
+    print(f"goals: lateness <= 100 ms {'met' if worst <= 100 else 'NOT met'}; "
+          f">= 5 refreshes/s {'met' if rate >= 5 else 'NOT met'}")
+    win.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""File actions of the main window: open / save a model, export a SavedModel, save the
+plots as PNG and the history as CSV. Slow work runs off the GUI thread; every failure is
+a message naming the file and the problem, and the app keeps its state."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from playground.ui import dialogs
+from playground.ui.workers import run_job
+
+MODEL_FILTER = "Seq2Seq Playground model (*.keras);;All files (*)"
+EPOCH_COLUMNS = ("epoch", "train_loss", "train_token_accuracy", "val_loss", "val_token_accuracy", "val_exact_match",
+                 "elapsed")
+
+
+def _load(path: str):
+    from playground.modelfile import load_model
+
+    from playground.ui.workers import ensure_tensorflow
+
+    ensure_tensorflow()
+    return load_model(path, compile=False)
+
+
+def open_model(window, path: str | None = None, on_done=None) -> None:
+    path = path or dialogs.open_file(window, "Open a model", MODEL_FILTER)
+    if not path:
+        return
+    window.statusBar().showMessage(f"Opening {path}…")
+
+    def done(model):
+        window.state.set_model(model, path)
+        window.state.add_loaded_model_run(model, path)
+        window.settings.add_recent("recent_models", str(path))
+        window.statusBar().showMessage(f"Opened {path}", 5000)
+        window.model_opened.emit(model)
+        if on_done:
+            on_done(model)
+
+    def failed(message):
+        window.statusBar().showMessage(f"Could not open {path}", 5000)
+        dialogs.error(window, "Could not open the model", message if str(path) in message else f"{path}: {message}")
+        window.model_open_failed.emit(message)
+
+    run_job(lambda: _load(path), done, failed)
+
+
+def save_model(window, path: str | None = None, on_done=None) -> None:
+    model = window.state.model
+    if model is None:
+        dialogs.error(window, "No model", "Train a model or open one first.")
+        return
+    path = path or dialogs.save_file(window, "Save the model", MODEL_FILTER)
+    if not path:
+        return
+    if not path.endswith(".keras"):
+        path += ".keras"
+
+    def work():
+        from playground.modelfile import save_model as save
+
+        return save(model, path)
+
+    def done(written):
+        window.state.model_path = str(written)
+        window.settings.add_recent("recent_models", str(written))
+        window.statusBar().showMessage(f"Saved {written}", 5000)
+        window.model_saved.emit(str(written))
+        if on_done:
+            on_done(written)
+
+    run_job(work, done, lambda message: dialogs.error(window, "Could not save the model", message))
+
+
+def export_savedmodel(window, path: str | None = None, on_done=None) -> None:
+    model = window.state.model
+    if model is None or model.config.is_lm:
+        dialogs.error(window, "Nothing to export", "A SavedModel export needs a translation model.")
+        return
+    path = path or dialogs.save_file(window, "Export a TensorFlow SavedModel (a folder)", "Folder (*)")
+    if not path:
+        return
+    window.statusBar().showMessage(f"Exporting SavedModel to {path}…")
+
+    def work():
+        from playground.export import export_savedmodel as export
+
+        return export(model, path)
+
+    def done(written):
+        window.statusBar().showMessage(f"Exported SavedModel {written} (signature 'translate')", 8000)
+        if on_done:
+            on_done(written)
+
+    run_job(work, done, lambda message: dialogs.error(window, "Could not export", f"{path}: {message}"))
+
+
+def save_plots(window, stem: str | None = None) -> list[str]:
+    stem = stem or dialogs.save_file(window, "Save the training plots (PNG)", "PNG (*.png)")
+    if not stem:
+        return []
+    stem = stem[:-4] if stem.endswith(".png") else stem
+    try:
+        written = window.train_panel.plots.export_png(stem)
+    except (OSError, RuntimeError) as exc:
+        dialogs.error(window, "Could not save the plots", f"{stem}: {exc}")
+        return []
+    window.statusBar().showMessage("Saved " + ", ".join(written), 5000)
+    return written
+
+
+def history_rows(window) -> tuple[list[dict], list[float]]:
+    """Epoch records and batch losses of the current model (or the latest run)."""
+    model = window.state.model
+    if model is not None and model.meta.get("history", {}).get("epochs"):
+        history = model.meta["history"]
+        return list(history.get("epochs", [])), list(history.get("batch_loss", []))
+    if window.state.runs:
+        run = window.state.runs[-1]
+        return run.epochs, run.batch_loss
+    return [], []
+
+
+def save_history_csv(window, path: str | None = None) -> str | None:
+    epochs, batch_loss = history_rows(window)
+    if not epochs and not batch_loss:
+        dialogs.info(window, "No history", "Train a model first.")
+        return None
+    path = path or dialogs.save_file(window, "Save the training history (CSV)", "CSV (*.csv)")
+    if not path:
+        return None
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, EPOCH_COLUMNS, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(epochs)
+        batches = Path(path).with_name(Path(path).stem + "-batches.csv")
+        with open(batches, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["batch", "loss"])
+            writer.writerows(enumerate(batch_loss, 1))
+    except OSError as exc:
+        dialogs.error(window, "Could not save the history", f"{path}: {exc.strerror or exc}")
+        return None
+    window.statusBar().showMessage(f"Saved {path} and {batches.name}", 5000)
+    return path

@@ -1,0 +1,260 @@
+"""The main window: Data → Model → Train → Runs → Translate / Generate (→ Music) tabs,
+menus with shortcuts, drag & drop, settings restore/save, and a clean close."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QEvent, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
+
+from playground.ui import dialogs, export_actions
+from playground.ui.data_panel import DataPanel
+from playground.ui.generate_panel import GeneratePanel
+from playground.ui.model_panel import ModelPanel
+from playground.ui.runs_panel import RunsPanel
+from playground.ui.settings import Settings
+from playground.ui.state import AppState
+from playground.ui.train_panel import TrainPanel
+from playground.ui.translate_panel import TranslatePanel
+from playground.ui.workers import TfLoader, wait_jobs
+
+log = logging.getLogger("playground.ui")
+TITLE = "Seq2Seq Playground"
+
+try:  # written by another engineer; the app works without it
+    from playground.ui.music.panel import MusicPanel
+except Exception:  # noqa: BLE001  (ImportError, or any error while importing it)
+    MusicPanel = None
+
+
+class MainWindow(QMainWindow):
+    first_painted = Signal()
+    model_opened = Signal(object)
+    model_open_failed = Signal(str)
+    model_saved = Signal(str)
+
+    def __init__(self, settings: Settings | None = None, *, autoload: bool = True):
+        super().__init__()
+        self.setWindowTitle(TITLE)
+        self.setAcceptDrops(True)
+        self.settings = settings or Settings()
+        self.state = AppState()
+        self._painted = False
+
+        self.data_panel = DataPanel(self.state)
+        self.model_panel = ModelPanel(self.state)
+        self.train_panel = TrainPanel(self.state, self.model_panel.model_config)
+        self.runs_panel = RunsPanel(self.state)
+        self.translate_panel = TranslatePanel(self.state)
+        self.generate_panel = GeneratePanel(self.state)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for panel, name, tip in ((self.data_panel, "1 Data", "Pick and preview a dataset"),
+                                 (self.model_panel, "2 Model", "Decoder mode and architecture"),
+                                 (self.train_panel, "3 Train", "Train and watch it learn"),
+                                 (self.runs_panel, "4 Runs", "Compare the runs of this session"),
+                                 (self.translate_panel, "5 Translate", "Use a translation model"),
+                                 (self.generate_panel, "6 Generate", "Use a language model")):
+            self.tabs.addTab(panel, name)
+            self.tabs.setTabToolTip(self.tabs.count() - 1, tip)
+        self.music_panel = None
+        if MusicPanel is not None:
+            try:
+                self.music_panel = MusicPanel()
+                self.tabs.addTab(self.music_panel, "7 Music")
+                self.tabs.setTabToolTip(self.tabs.count() - 1, "Generate and play music")
+            except Exception:  # noqa: BLE001
+                log.exception("the Music panel failed to start")
+                self.music_panel = None
+        self.setCentralWidget(self.tabs)
+
+        self.device_label = QLabel("Loading TensorFlow…")
+        self.device_label.setToolTip("The device that will train")
+        self.statusBar().addPermanentWidget(self.device_label)
+        self._build_menus()
+        self.state.corpus_changed.connect(self._corpus_changed)
+        self.state.model_changed.connect(self._model_changed)
+        self.state.device_ready.connect(lambda d: self.device_label.setText(f"Device: {d}"))
+        self.train_panel.training_started.connect(lambda _: self.tabs.setCurrentWidget(self.train_panel))
+        self.data_panel.corpus_loaded.connect(self._remember_source)
+        self._restore_settings()
+        if not self.settings["window"].get("geometry"):
+            self.resize(1180, 760)
+        if autoload:  # after the first paint, so loading never delays the window
+            self.first_painted.connect(lambda: QTimer.singleShot(0, self.data_panel.load))
+
+    # -- menus -----------------------------------------------------------------------------
+
+    def _action(self, menu, text, slot, shortcut=None, tip=""):
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(tip or text)
+        action.setStatusTip(tip or text)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self):
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "Open &model…", lambda: export_actions.open_model(self), "Ctrl+O",
+                     "Open a model file (.keras)")
+        self._action(file, "Open &data file…", self.data_panel.choose_file, "Ctrl+Shift+O",
+                     "Open a dataset file (pairs, text or MIDI)")
+        self._action(file, "Open data &folder…", self.data_panel.choose_folder, None, "Open a folder of MIDI files")
+        self.recent_menu = file.addMenu("Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file.addSeparator()
+        self._action(file, "&Save model…", lambda: export_actions.save_model(self), "Ctrl+S",
+                     "Save the current model to one file")
+        self._action(file, "&Export SavedModel…", lambda: export_actions.export_savedmodel(self), "Ctrl+E",
+                     "Export a TensorFlow SavedModel with a strings-to-strings 'translate' signature")
+        self._action(file, "Save plots as &PNG…", lambda: export_actions.save_plots(self), "Ctrl+Shift+P",
+                     "Save the training plots as PNG images")
+        self._action(file, "Save history as &CSV…", lambda: export_actions.save_history_csv(self), None,
+                     "Save the training history (per epoch and per batch) as CSV")
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, "Ctrl+Q")
+        train = bar.addMenu("&Train")
+        self._action(train, "&Train", self.train_panel.toggle, "Ctrl+T", "Start training")
+        self._action(train, "&Pause", self.train_panel.pause, "Ctrl+P", "Pause training")
+        self._action(train, "&Resume", self.train_panel.resume, "Ctrl+R", "Resume training")
+        self._action(train, "&Stop", self.train_panel.stop, "Ctrl+.", "Stop training; the model stays usable")
+        view = bar.addMenu("&View")
+        for i in range(self.tabs.count()):
+            self._action(view, self.tabs.tabText(i), lambda _=False, i=i: self.tabs.setCurrentIndex(i),
+                         f"Alt+{i + 1}")
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About", lambda: dialogs.info(
+            self, TITLE, "Train, compare and use sequence-to-sequence RNNs: four decoder modes, beam search, "
+                         "attention heatmaps, one-file models."))
+
+    def _fill_recent(self):
+        self.recent_menu.clear()
+        for path in self.settings.data.get("recent_models", []):
+            self._action(self.recent_menu, f"model: {path}", lambda _=False, p=path: export_actions.open_model(self, p))
+        for path in self.settings.data.get("recent_files", []):
+            self._action(self.recent_menu, f"data: {path}", lambda _=False, p=path: self.data_panel.open_path(p))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    # -- state -----------------------------------------------------------------------------
+
+    def _remember_source(self, corpus):
+        source = self.data_panel.current_source()
+        if Path(source).exists():
+            self.settings.add_recent("recent_files", source)
+
+    def _corpus_changed(self, corpus):
+        if self.music_panel is not None:
+            try:
+                self.music_panel.set_corpus(corpus if corpus is not None and corpus.kind == "music" else None)
+            except Exception:  # noqa: BLE001
+                log.exception("MusicPanel.set_corpus failed")
+
+    def _model_changed(self, model):
+        if model is not None:
+            cfg = model.config
+            self.statusBar().showMessage(f"Current model: {cfg.mode} {cfg.cell} {cfg.units} units", 5000)
+        if self.music_panel is not None:
+            music = model if model is not None and model.meta.get("corpus_kind") == "music" else None
+            try:
+                self.music_panel.set_model(music)
+            except Exception:  # noqa: BLE001
+                log.exception("MusicPanel.set_model failed")
+        if model is not None:
+            target = self.translate_panel if not model.config.is_lm else (
+                self.music_panel if model.meta.get("corpus_kind") == "music" and self.music_panel
+                else self.generate_panel)
+            if not self.train_panel.is_training() and self.tabs.currentWidget() is not self.train_panel:
+                self.tabs.setCurrentWidget(target)
+
+    def start_tensorflow(self):
+        """Loads TensorFlow in the background; the status bar then shows the device."""
+        self._tf_loader = TfLoader()
+        self._tf_loader.ready.connect(self.state.set_device)
+        self._tf_loader.failed.connect(lambda m: self.device_label.setText(f"TensorFlow failed to load: {m}"))
+        self._tf_loader.start()
+
+    # -- settings --------------------------------------------------------------------------
+
+    def _restore_settings(self):
+        s = self.settings
+        self.data_panel.set_options(s["data"].get("options") or {})
+        source = s["data"].get("source") or "digits:reverse"
+        if ":" in source and not Path(source).exists() and self.data_panel.source.findData(source) < 0:
+            source = "digits:reverse"
+        if Path(source).exists() or self.data_panel.source.findData(source) >= 0:
+            self.data_panel.set_source(source)
+        if s["model"]:
+            self.model_panel.set_config_dict(s["model"])
+        if s["train"]:
+            self.train_panel.set_train_config(s["train"])
+        geometry = s["window"].get("geometry")
+        if geometry:
+            try:
+                self.restoreGeometry(QByteArray(base64.b64decode(geometry)))
+            except (ValueError, TypeError):
+                pass
+        self.tabs.setCurrentIndex(int(s["window"].get("tab", 0) or 0) % max(self.tabs.count(), 1))
+
+    def store_settings(self):
+        s = self.settings
+        try:
+            s["data"] = {"source": self.data_panel.current_source(), "options": self.data_panel.options().to_dict()}
+        except ValueError:
+            pass
+        try:
+            s["model"] = self.model_panel.model_config().to_dict()
+            s["train"] = self.train_panel.train_config().to_dict()
+        except ValueError:
+            pass
+        s["window"] = {"geometry": base64.b64encode(bytes(self.saveGeometry())).decode("ascii"),
+                       "tab": self.tabs.currentIndex()}
+        s.save()
+
+    # -- events ----------------------------------------------------------------------------
+
+    def event(self, event):
+        if not getattr(self, "_painted", True) and event.type() in (QEvent.Type.Paint, QEvent.Type.UpdateRequest):
+            self._painted = True
+            self.first_painted.emit()
+        return super().event(event)
+
+    def dragEnterEvent(self, event):  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):  # noqa: N802
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if not urls:
+            return
+        self.open_dropped(urls[0])
+        event.acceptProposedAction()
+
+    def open_dropped(self, path: str):
+        if path.endswith(".keras"):
+            export_actions.open_model(self, path)
+        else:
+            self.tabs.setCurrentWidget(self.data_panel)
+            self.data_panel.open_path(path)
+
+    def closeEvent(self, event):  # noqa: N802
+        if self.train_panel.is_training():
+            run = self.train_panel.run
+            keep = f" The last finished epoch is kept in {run.checkpoint}." if run and run.checkpoint else ""
+            if not dialogs.question(self, "Training is running", "Stop training and quit?" + keep):
+                event.ignore()
+                return
+            self.statusBar().showMessage("Stopping training…")
+            self.train_panel.shutdown()
+        else:
+            self.train_panel.timer.stop()
+        self.store_settings()
+        wait_jobs(30)
+        event.accept()

@@ -1,0 +1,176 @@
+"""Panels on their own: model (live parameter count), diagram, heatmap, runs, generate, data."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from conftest import shared_data  # noqa: E402
+from playground.ui import dialogs  # noqa: E402
+from playground.ui.state import AppState  # noqa: E402
+
+LONG = 180_000
+
+
+@pytest.fixture(autouse=True)
+def no_dialogs(monkeypatch, tmp_path):
+    seen = []
+    monkeypatch.setattr(dialogs, "HOOK", lambda kind, title, text: seen.append((kind, title, text)) or True)
+    monkeypatch.setenv("PLAYGROUND_CONFIG_DIR", str(tmp_path))
+    return seen
+
+
+def test_model_panel_counts_parameters_off_the_gui_thread(qtbot, tiny_corpus):
+    from playground.models.seq2seq import Seq2SeqModel
+    from playground.training.trainer import complete_model_config
+    from playground.ui.model_panel import ModelPanel
+    from playground.ui.workers import ensure_tensorflow
+
+    state = AppState()
+    panel = ModelPanel(state)
+    qtbot.addWidget(panel)
+    assert "load data first" in panel.params.text()
+    state.set_corpus(tiny_corpus)
+    state.set_device(ensure_tensorflow())
+    panel.units.setValue(24)
+    panel.embedding.setValue(8)
+    panel.mode.setCurrentText("peek")
+    with qtbot.waitSignal(panel.parameters_counted, timeout=LONG) as counted:
+        pass
+    cfg = complete_model_config(panel.model_config(), tiny_corpus)
+    reference = Seq2SeqModel(cfg.to_dict())
+    reference.build_with_dummy_inputs()
+    expected = reference.count_params()
+    assert counted.args[0] == expected
+    assert f"{expected:,}" in panel.params.text()
+    assert "peek" in panel.explanation.text() and panel.diagram.mode == "peek"
+    panel.preset.setCurrentIndex(panel.preset.findText("attention_bigru"))
+    panel._apply_preset(panel.preset.currentIndex())
+    cfg = panel.model_config()
+    assert (cfg.mode, cfg.cell, cfg.bidirectional) == ("attention", "gru", True)
+    text_corpus = type(tiny_corpus)(**{**tiny_corpus.__dict__, "kind": "text"})
+    state.set_corpus(text_corpus)
+    assert panel.model_config().mode == "lm" and not panel.mode.isEnabled()
+
+
+@pytest.mark.parametrize("mode", ["basic", "feedback", "peek", "attention", "lm"])
+def test_diagram_draws_every_mode(qtbot, mode):
+    from playground.ui.diagram import DecoderDiagram
+
+    diagram = DecoderDiagram(mode)
+    qtbot.addWidget(diagram)
+    diagram.resize(420, 180)
+    image = diagram.grab().toImage()
+    colors = {image.pixel(x, y) for x in range(0, 420, 6) for y in range(0, 180, 6)}
+    assert len(colors) > 5  # not blank
+
+
+def test_heatmap_axes_carry_tokens(qtbot):
+    from playground.ui.heatmap import AttentionHeatmap
+
+    heat = AttentionHeatmap()
+    qtbot.addWidget(heat)
+    heat.set_attention(np.full((4, 3), 1 / 3), list("a b"), list("xyz"))
+    assert heat.weights.shape == (4, 3)
+    ticks = heat.getAxis("bottom")._tickLevels[0]
+    assert [t[1] for t in ticks] == ["a", "␣", "b"]
+    heat.clear_attention("none")
+    assert heat.weights is None
+
+
+def test_runs_panel_overlays_and_compares(qtbot):
+    from playground.ui.runs_panel import RunsPanel
+
+    state = AppState()
+    panel = RunsPanel(state)
+    qtbot.addWidget(panel)
+    for mode in ("basic", "attention"):
+        run = state.new_run(source="digits:reverse", model_config={"mode": mode, "cell": "lstm", "units": 16},
+                            train_config={})
+        run.batch_loss = [2.0, 1.5, 1.2, 1.0]
+        run.batches_per_epoch = 2
+        run.epochs = [{"epoch": 1, "val_loss": 1.4, "val_exact_match": 0.1},
+                      {"epoch": 2, "val_loss": 1.1, "val_exact_match": 0.3}]
+        run.status = "done"
+    state.runs_changed.emit()
+    for i in range(panel.list.count()):
+        panel.list.item(i).setCheckState(panel.list.item(i).checkState().Checked)
+    assert len(panel.checked_runs()) == 2
+    assert panel.table.rowCount() == 2
+    assert "basic" in panel.table.item(0, 0).text() and "attention" in panel.table.item(1, 0).text()
+    assert len(panel.loss_plot.getPlotItem().listDataItems()) == 4
+    assert len(panel.acc_plot.getPlotItem().listDataItems()) == 2
+
+
+def test_generate_panel_with_a_language_model(qtbot):
+    from conftest import train_tiny
+
+    from playground.data.source import DataOptions, load_source
+    from playground.ui.generate_panel import GeneratePanel
+
+    corpus = load_source("text:sample", DataOptions(max_samples=64))
+    result = train_tiny(corpus, "lm", epochs=1)
+    assert result.status == "done", result.message
+    state = AppState()
+    panel = GeneratePanel(state)
+    qtbot.addWidget(panel)
+    assert not panel.button.isEnabled()
+    state.set_model(result.model)
+    assert panel.button.isEnabled()
+    panel.seed_text.setText("The ")
+    panel.length.setValue(20)
+    with qtbot.waitSignal(panel.generated, timeout=LONG) as generated:
+        panel.button.click()
+    assert generated.args[0].startswith("The")
+    assert panel.output.toPlainText() == generated.args[0]
+
+
+def test_translate_panel_refuses_language_models_and_drops_stale_results(qtbot, tiny_model):
+    from playground.ui.translate_panel import TranslatePanel
+
+    panel = TranslatePanel()
+    qtbot.addWidget(panel)
+    panel.set_model(tiny_model)
+    panel.beam.setValue(1)
+    panel.n_best.setValue(1)
+    shown = []
+    panel.translated.connect(lambda t: shown.append(t.source_tokens))
+    for text in ("1", "12", "123", "1234"):
+        panel.input.setText(text)
+        panel.translate_now()  # as if the debounce fired after every keystroke
+    qtbot.waitUntil(lambda: bool(shown) and not panel._busy, timeout=LONG)
+    qtbot.wait(300)
+    assert shown[-1] == list("1234")
+    assert all(tokens == list("1234") for tokens in shown)  # stale texts never shown
+
+
+def test_data_panel_previews_tatoeba_fast(qtbot):
+    from playground.ui.data_panel import DataPanel
+
+    path = shared_data("tatoeba", "tatoeba-eng-fra.txt")
+    state = AppState()
+    panel = DataPanel(state)
+    qtbot.addWidget(panel)
+    start = time.perf_counter()
+    with qtbot.waitSignal(panel.preview_shown, timeout=LONG):
+        panel.open_path(str(path))
+    preview_seconds = time.perf_counter() - start
+    assert panel.preview.rowCount() > 50
+    assert panel.preview.item(0, 0).text()
+    qtbot.waitUntil(lambda: state.corpus is not None, timeout=LONG)
+    assert len(state.corpus.train) > 100_000
+    assert preview_seconds < 3.0, preview_seconds
+
+
+def test_music_tab_when_the_module_is_there(qtbot):
+    from playground.ui import main_window
+    from playground.ui.settings import Settings
+
+    win = main_window.MainWindow(Settings(), autoload=False)
+    qtbot.addWidget(win)
+    names = [win.tabs.tabText(i) for i in range(win.tabs.count())]
+    assert ("7 Music" in names) == (main_window.MusicPanel is not None)
