@@ -6,8 +6,9 @@ an LSTM(256) encoder whose final (h, c) start a teacher-forced LSTM(256) decoder
 Dense, rmsprop + categorical cross-entropy, batch 64, ``validation_split=0.2``; targets are
 ``"\\t" + text + "\\n"``; sequences are padded with the one-hot space character (as the keras-io
 version does; the older keras/examples version padded with all-zero steps, and so does this
-one for data without a space character, e.g. the built-in digits tasks) and nothing is masked. Inference is the recipe's own loop: ``encoder_model.predict`` once, then
-``decoder_model.predict`` once per output character.
+one for data without a space character, e.g. the built-in digits tasks) and nothing is masked.
+Inference is the recipe's own loop: ``encoder_model.predict`` once, then ``decoder_model.predict``
+once per output character.
 
 Differences from the example, all mechanical:
 

@@ -1,6 +1,5 @@
 """Tests for playground.data.pairs: the tolerant pairs/parallel loaders."""
 
-import time
 from pathlib import Path
 
 import pytest
@@ -208,13 +207,10 @@ def test_loader_never_crashes_and_accounts_for_every_line(tmp_path, data, suffix
 
 
 @pytest.mark.shared_data
-def test_tatoeba_eng_fra_loads_fast():
+def test_tatoeba_eng_fra_loads():
     if not ENG_FRA.exists():
         pytest.skip(f"shared data not found at {ENG_FRA} (only present in CI / the dev checkout)")
-    start = time.perf_counter()
     loaded = load_pairs(ENG_FRA)
-    elapsed = time.perf_counter() - start
     assert len(loaded.pairs) == 142_787
     assert loaded.skipped == [] and loaded.header is None
     assert loaded.pairs[:2] == [("Go.", "Va !"), ("Run!", "Cours\u202f!")]  # loader does not normalise
-    assert elapsed < 1.0, f"loading took {elapsed:.2f} s"
