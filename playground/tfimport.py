@@ -28,6 +28,9 @@ def import_tensorflow(quiet: bool = True):
         os.dup2(devnull, 2)
         import keras  # noqa: F401  (Keras 3 on the TensorFlow backend)
         import tensorflow
+
+        # Device discovery prints its own CUDA complaints on a machine without a GPU.
+        tensorflow.config.list_physical_devices()
     finally:
         os.dup2(saved, 2)
         os.close(saved)
