@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -15,11 +14,6 @@ EXIT_ERROR = 2
 
 class CliError(Exception):
     """A user-facing error: printed as one line, exit code 2."""
-
-
-def _quiet_tensorflow():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
 
 
 def _print_json(data) -> None:
@@ -467,7 +461,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    _quiet_tensorflow()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "train" and args.seed is None:

@@ -51,9 +51,7 @@ def _build_greedy(model):
 
     @tf.function(input_signature=[_INT_MATRIX, _SCALAR_INT])
     def greedy(source, max_length):
-        memory, memory_mask, states, context = model.encode(source)
         batch = tf.shape(source)[0]
-        source_len = tf.shape(memory_mask)[1]
         if mode == "basic":
             # No feedback: the whole output comes from one pass over the repeated vector.
             logits = model((source, tf.zeros([batch, max_length], tf.int32)), training=False)
@@ -63,7 +61,8 @@ def _build_greedy(model):
             finished_before = tf.cumsum(tf.cast(tf.equal(tokens, END_ID), tf.int32), axis=1, exclusive=True) > 0
             tokens = tf.where(finished_before, PAD_ID, tokens)
             score = tf.reduce_sum(tf.where(finished_before, 0.0, token_lp), 1)
-            return tokens, tf.zeros([batch, max_length, source_len]), score
+            return tokens, tf.zeros([batch, max_length, tf.shape(source)[1]]), score
+        memory, memory_mask, states, context = model.encode(source)
         tokens_ta = tf.TensorArray(tf.int32, size=max_length, element_shape=[None])
         attention_ta = tf.TensorArray(tf.float32, size=max_length, element_shape=[None, None])
         previous = tf.fill([batch], START_ID)
