@@ -42,3 +42,31 @@ def test_pad_batch():
     out = pad_batch([np.array([1, 2, 3]), np.array([4])])
     np.testing.assert_array_equal(out, [[1, 2, 3], [4, 0, 0]])
     assert pad_batch([np.array([], np.int32)]).shape == (1, 1)
+
+
+def test_every_example_served_once_with_its_own_target():
+    split = _split(seed=3, n=300)
+    served = []
+    for source, target_in, target_out in make_dataset(split, 16, bucket_width=4, seed=7):
+        for s, t_in, t_out in zip(source.numpy(), target_in.numpy(), target_out.numpy()):
+            target = t_out[: list(t_out).index(END_ID)]
+            np.testing.assert_array_equal(t_in[: len(target) + 1], [START_ID, *target])
+            assert not t_in[len(target) + 1:].any() and not t_out[len(target) + 1:].any()
+            served.append((tuple(s[s != 0]), tuple(target)))
+    expected = [(tuple(s), tuple(t)) for s, t in zip(split.sources, split.targets)]
+    assert sorted(served) == sorted(expected)
+
+
+def test_shuffle_is_seeded():
+    split = _split(seed=4, n=200)
+
+    def first_column(seed):
+        return [tuple(b[0].numpy()[:, 0]) for b in make_dataset(split, 16, seed=seed)]
+
+    assert first_column(1) == first_column(1)
+    assert first_column(1) != first_column(2)
+
+    def unshuffled(seed):
+        return [tuple(b[0].numpy()[:, 0]) for b in make_dataset(split, 16, shuffle=False, seed=seed)]
+
+    assert unshuffled(1) == unshuffled(2)  # the seed only matters when shuffling

@@ -1,6 +1,6 @@
 """tf.data input pipeline: token ids, length bucketing, padding.
 
-Examples of similar length are batched together (``bucket_by_sequence_length``) so
+Examples of similar length are batched together (buckets ``bucket_width`` tokens wide) so
 little compute goes to padding; padding is id 0 and is masked out of loss and metrics.
 """
 
@@ -49,47 +49,99 @@ def pad_batch(sequences, length: int | None = None) -> np.ndarray:
     return out
 
 
-def _example_length(source, target_in, target_out):
-    return tf.maximum(tf.shape(source)[0], tf.shape(target_in)[0])
+def _pack(sequences) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """List of 1-D int arrays → (flat ids, offsets [N], lengths [N]) for vectorised gathers."""
+    lengths = np.fromiter((len(s) for s in sequences), np.int64, len(sequences))
+    offsets = np.zeros(len(sequences), np.int64)
+    np.cumsum(lengths[:-1], out=offsets[1:])
+    flat = np.concatenate([np.asarray(s, np.int32) for s in sequences]) if len(sequences) else np.zeros(0, np.int32)
+    return flat, offsets, lengths
 
 
-def _boundaries(split: EncodedSplit, bucket_width: int) -> list[int]:
-    longest = max(max(len(s), len(t) + 1) for s, t in zip(split.sources, split.targets))
+def _gather_padded(flat, offsets, lengths, rows, width: int) -> np.ndarray:
+    """Rows ``rows`` of a packed list → [len(rows), width] int32, right-padded with 0."""
+    positions = np.arange(width)
+    inside = positions[None, :] < lengths[rows][:, None]
+    index = np.where(inside, offsets[rows][:, None] + positions[None, :], 0)
+    return np.where(inside, flat[index] if len(flat) else 0, 0).astype(np.int32)
+
+
+def _example_lengths(split: EncodedSplit) -> np.ndarray:
+    """Per example: max(source length, target length + 1) — the padded width it needs."""
+    return np.array([max(len(s), len(t) + 1) for s, t in zip(split.sources, split.targets)], np.int64)
+
+
+def _boundaries(lengths: np.ndarray, bucket_width: int) -> list[int]:
+    longest = int(lengths.max()) if len(lengths) else 1
     return list(range(bucket_width + 1, longest + 1, bucket_width)) if bucket_width > 0 else []
+
+
+def epoch_batches(split: EncodedSplit, batch_size: int, *, bucket_width: int = 4, shuffle: bool = True,
+                  seed: int = 0) -> list[np.ndarray]:
+    """Example indices of each batch, in the order they are served.
+
+    Examples are grouped by length into buckets ``bucket_width`` wide; each bucket is cut
+    into batches of ``batch_size`` (the last one may be smaller). With ``shuffle`` the
+    examples within buckets and the order of the batches are permuted by ``seed``.
+    """
+    lengths = _example_lengths(split)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(split)) if shuffle else np.arange(len(split))
+    boundaries = _boundaries(lengths, bucket_width)
+    bucket_of = np.searchsorted(np.asarray(boundaries, np.int64), lengths[order], side="right")
+    batches = []
+    for bucket in range(len(boundaries) + 1):
+        members = order[bucket_of == bucket]
+        batches.extend(members[i:i + batch_size] for i in range(0, len(members), batch_size))
+    if shuffle:
+        batches = [batches[i] for i in rng.permutation(len(batches))]
+    return batches
+
+
+class _BatchMaker:
+    """Builds (source [B, S], target_in [B, T], target_out [B, T]) int32 arrays for index sets."""
+
+    def __init__(self, split: EncodedSplit):
+        self.sources = _pack(split.sources)
+        self.targets = _pack(split.targets)
+
+    def __call__(self, rows: np.ndarray):
+        source_lengths, target_lengths = self.sources[2][rows], self.targets[2][rows]
+        source = _gather_padded(*self.sources, rows, max(int(source_lengths.max()), 1))
+        target = _gather_padded(*self.targets, rows, int(target_lengths.max()) + 1)
+        target_in = np.concatenate([np.full((len(rows), 1), START_ID, np.int32), target[:, :-1]], axis=1)
+        target_out = target
+        target_out[np.arange(len(rows)), target_lengths] = END_ID
+        return source, target_in, target_out
 
 
 def make_dataset(split: EncodedSplit, batch_size: int, *, bucket_width: int = 4,
                  shuffle: bool = True, seed: int = 0) -> tf.data.Dataset:
     """→ dataset of (source [B, S], target_in [B, T], target_out [B, T]) int32 batches.
 
-    ``target_in`` = START + target; ``target_out`` = target + END.
+    ``target_in`` = START + target; ``target_out`` = target + END; padding is 0.
+    Batching and padding happen in numpy, whole batches at a time: a per-example Python
+    generator cost more than the model's own training step on a 2-core CPU and held the GIL
+    against the UI thread.
     """
-    sources, targets = split.sources, split.targets
+    batches = epoch_batches(split, batch_size, bucket_width=bucket_width, shuffle=shuffle, seed=seed)
+    make_batch = _BatchMaker(split)
 
     def generate():
-        for source, target in zip(sources, targets):
-            yield source, np.concatenate([[START_ID], target]).astype(np.int32), \
-                np.concatenate([target, [END_ID]]).astype(np.int32)
+        for rows in batches:
+            yield make_batch(rows)
 
-    spec = tf.TensorSpec([None], tf.int32)
+    spec = tf.TensorSpec([None, None], tf.int32)
     dataset = tf.data.Dataset.from_generator(generate, output_signature=(spec, spec, spec))
-    if shuffle:
-        dataset = dataset.shuffle(len(split), seed=seed, reshuffle_each_iteration=True)
-    boundaries = _boundaries(split, bucket_width)
-    if boundaries:
-        dataset = dataset.bucket_by_sequence_length(
-            _example_length, boundaries, [batch_size] * (len(boundaries) + 1))
-    else:
-        dataset = dataset.padded_batch(batch_size)
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    return dataset.prefetch(2)
 
 
 def batches_per_epoch(split: EncodedSplit, batch_size: int, bucket_width: int = 4) -> int:
     """Exact batch count: each bucket yields ceil(n_bucket / batch_size) batches."""
-    boundaries = _boundaries(split, bucket_width)
+    lengths = _example_lengths(split)
+    boundaries = _boundaries(lengths, bucket_width)
     if not boundaries:
         return math.ceil(len(split) / batch_size)
-    lengths = np.array([max(len(s), len(t) + 1) for s, t in zip(split.sources, split.targets)])
     bucket = np.searchsorted(np.asarray(boundaries), lengths, side="right")
     counts = np.bincount(bucket, minlength=len(boundaries) + 1)
     return int(sum(math.ceil(c / batch_size) for c in counts if c))
