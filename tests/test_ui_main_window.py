@@ -152,6 +152,7 @@ def test_stop_keeps_usable_model_and_close_leaves_no_thread(qtbot, window, messa
     assert tp.start()
     qtbot.waitUntil(lambda: len(tp.run.epochs) >= 1, timeout=LONG)
     thread = tp.runner.thread
+    child = tp.runner.worker.process
     checkpoint = tp.run.checkpoint
     messages.clear()
     window.close()  # asks (answered yes by the hook), stops, joins
@@ -162,6 +163,7 @@ def test_stop_keeps_usable_model_and_close_leaves_no_thread(qtbot, window, messa
     assert os.path.exists(checkpoint)
     names = [t.name for t in threading.enumerate()]
     assert "playground-train" not in names
+    assert not child.is_alive() and child.exitcode == 0  # the training process ended cleanly
 
 
 def test_stop_button(qtbot, window):

@@ -1,8 +1,8 @@
 """Train step: hyperparameters, Train / Pause / Resume / Stop, progress, live plots and
 the model's outputs on a few validation items after each epoch.
 
-Training runs in a :class:`~playground.ui.workers.TrainWorker` on its own QThread; a
-throttled timer moves buffered batch events into the plots.
+Training runs in a child process, relayed by a :class:`~playground.ui.workers.TrainWorker`
+on its own QThread; a throttled timer moves buffered batch events into the plots.
 """
 
 from __future__ import annotations
@@ -225,8 +225,9 @@ class TrainPanel(QWidget):
         self.plots.reset()
         self.samples.setRowCount(0)
         self.progress.setRange(0, 0)  # busy until the first batch
-        self.progress.setFormat("building the model…")
-        self.status.setText(f"Run #{run.number}: preparing (TensorFlow traces the model first; a few seconds)…")
+        self.progress.setFormat("starting…")
+        self.status.setText(f"Run #{run.number}: starting the training process (it loads TensorFlow and "
+                            "traces the model: a few seconds)…")
         self.runner.start()
         self.timer.start()
         self._update_buttons()

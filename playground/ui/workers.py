@@ -18,6 +18,8 @@ import traceback
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from playground.ui import heap
+
 log = logging.getLogger("playground.ui")
 
 _tf_lock = threading.Lock()
@@ -58,14 +60,15 @@ def ensure_tensorflow() -> str:
     with _tf_lock:
         if _device_description is None:
             lower_thread_priority()
-            import tensorflow as tf
+            with heap.no_collections():
+                import tensorflow as tf
 
-            _configure_tensorflow_threads(tf)
+                _configure_tensorflow_threads(tf)
 
-            from playground.models import seq2seq  # noqa: F401  (registers the Keras class)
-            from playground.training.device import plan_device
+                from playground.models import seq2seq  # noqa: F401  (registers the Keras class)
+                from playground.training.device import plan_device
 
-            _device_description = plan_device("auto").description
+                _device_description = plan_device("auto").description
             TF_READY.set()
     return _device_description
 
@@ -151,18 +154,22 @@ class TfLoader(QObject):
 
 
 class TrainWorker(QObject):
-    """Runs one :class:`Trainer` in a QThread; control methods may be called from any thread."""
+    """Relays one training run to the GUI from a QThread; control methods may be called from
+    any thread. The run itself happens in a child process
+    (:class:`~playground.training.process.TrainingProcess`), so TensorFlow's tracing and the
+    training loop never hold this interpreter's GIL against the event loop."""
 
     started = Signal(object)  # events.TrainStarted
     epoch_end = Signal(object)  # events.EpochEnd
     paused = Signal(bool)
     finished = Signal(object)  # TrainResult
 
-    def __init__(self, corpus, model_config, train_config, checkpoint_path, resume_model=None):
+    def __init__(self, corpus, model_config, train_config, checkpoint_path, resume_path=None):
         super().__init__()
         self.corpus, self.model_config, self.train_config = corpus, model_config, train_config
-        self.checkpoint_path, self.resume_model = checkpoint_path, resume_model
-        self.trainer = None
+        self.checkpoint_path, self.resume_path = checkpoint_path, resume_path
+        self.process = None
+        self._lock = threading.Lock()
         self._batches = collections.deque()
         self._stop_requested = False
         self._pause_requested = False
@@ -170,23 +177,30 @@ class TrainWorker(QObject):
     @Slot()
     def run(self):
         from playground.training import events as ev
+        from playground.training.process import TrainingProcess
 
-        lower_thread_priority()
         try:
-            ensure_tensorflow()
-            from playground.training.trainer import Trainer
-
-            self.trainer = Trainer(self.corpus, self.model_config, self.train_config, callback=self._on_event,
-                                   checkpoint_path=self.checkpoint_path, resume_model=self.resume_model)
-            if self._pause_requested:
-                self.trainer.pause()
+            with self._lock:
+                self.process = TrainingProcess(self.corpus, self.model_config, self.train_config,
+                                               checkpoint_path=self.checkpoint_path, resume_path=self.resume_path)
+                if not self._stop_requested:
+                    self.process.start()
+                    if self._pause_requested:
+                        self.process.pause()
             if self._stop_requested:
-                self.trainer.stop()
-            result = self.trainer.run()
-        except Exception as exc:  # noqa: BLE001  (Trainer.run reports its own errors)
-            from playground.training.trainer import TrainResult
-
-            result = TrainResult(None, "error", user_message(exc), 0, {}, exc)
+                self._on_event(ev.TrainFinished("stopped", "Stopped before training began", 0))
+                self.finished.emit(_empty_result("stopped", "Stopped before training began"))
+                return
+            for event in self.process.events():
+                self._on_event(event)
+            if self.process.needs_finished_event:
+                result = self.process.result()
+                self._on_event(ev.TrainFinished(result.status, result.message, result.epochs_completed))
+            else:
+                result = self.process.result()
+        except Exception as exc:  # noqa: BLE001  (the child reports its own errors)
+            log.error("training worker failed:\n%s", traceback.format_exc())
+            result = _empty_result("error", user_message(exc), exc)
             self._on_event(ev.TrainFinished("error", result.message, 0))
         self.finished.emit(result)
 
@@ -210,19 +224,33 @@ class TrainWorker(QObject):
         return out
 
     def pause(self):
-        self._pause_requested = True
-        if self.trainer is not None:
-            self.trainer.pause()
+        with self._lock:
+            self._pause_requested = True
+            if self.process is not None:
+                self.process.pause()
 
     def resume(self):
-        self._pause_requested = False
-        if self.trainer is not None:
-            self.trainer.resume()
+        with self._lock:
+            self._pause_requested = False
+            if self.process is not None:
+                self.process.resume()
 
     def stop(self):
-        self._stop_requested = True
-        if self.trainer is not None:
-            self.trainer.stop()
+        with self._lock:
+            self._stop_requested = True
+            if self.process is not None:
+                self.process.stop()
+
+    def kill(self):
+        """Last resort when a stopped child does not end in time."""
+        if self.process is not None:
+            self.process.kill()
+
+
+def _empty_result(status, message, error=None):
+    from playground.training.trainer import TrainResult
+
+    return TrainResult(None, status, message, 0, {}, error)
 
 
 class TrainRunner(QObject):
@@ -254,7 +282,11 @@ class TrainRunner(QObject):
         return self.thread.isRunning()
 
     def stop_and_wait(self, timeout_ms: int = 60000) -> bool:
-        """Stops training and joins the thread (used when the window closes)."""
+        """Stops training and joins the thread (used when the window closes); a child that
+        does not end in time is killed (its last epoch checkpoint stays on disk)."""
         self.worker.stop()
-        self.thread.quit()
-        return self.thread.wait(timeout_ms)
+        self.thread.quit()  # the thread's loop ends once the worker's run returns
+        if not self.thread.wait(timeout_ms):
+            self.worker.kill()
+            return self.thread.wait(10000)
+        return True

@@ -1,0 +1,219 @@
+"""Training in a child process, reporting the trainer's events back through a pipe.
+
+A desktop app that trains on its own GUI thread's interpreter shares the GIL with
+TensorFlow's graph tracing and Python-side bookkeeping: the event loop then stalls for
+hundreds of milliseconds at a time. A child process has its own interpreter (and runs at
+a lower CPU priority), so the app only ever unpickles small event objects. A crash in
+the child (out of memory, a native fault) ends the run, not the app; the last epoch's
+checkpoint stays on disk and is offered as the result.
+
+Qt-free: the UI wraps :class:`TrainingProcess` in a worker thread that turns events
+into signals.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from playground.training import events as ev
+
+CHILD_NICENESS = 5  # the child yields the CPU to the app's own threads
+
+
+@dataclass(frozen=True)
+class ProcessDone:
+    """The child's last message: how training ended and where the final model is."""
+
+    status: str  # done | stopped | early_stopped | nan | error
+    message: str
+    epochs_completed: int
+    history: dict
+    model_path: str | None  # the final weights (also after a stop); None if no model
+
+
+class TrainingProcess:
+    """Runs :class:`~playground.training.trainer.Trainer` in a spawned child process.
+
+    ``checkpoint_path`` receives a checkpoint after every epoch, ``result_path`` the
+    model as training left it (after a stop: mid-epoch weights). :meth:`events` yields the
+    trainer's events; :meth:`result` then gives a ``TrainResult`` with the model loaded.
+    :meth:`pause`, :meth:`resume` and :meth:`stop` may be called from any thread.
+    """
+
+    def __init__(self, corpus, model_config, train_config, *, checkpoint_path, result_path=None,
+                 resume_path=None):
+        self.checkpoint_path = str(checkpoint_path)
+        self.result_path = str(result_path or Path(self.checkpoint_path).with_suffix(".final.keras"))
+        context = multiprocessing.get_context("spawn")  # fork after TensorFlow started is unsafe
+        # One-way pipes, each end held by one process only: a child that dies mid-message gives
+        # EOFError here instead of a reader blocked forever, and an app that dies stops the child.
+        self._events, child_events = context.Pipe(duplex=False)
+        child_control, self._control = context.Pipe(duplex=False)
+        self._child_ends = (child_events, child_control)
+        self._control_lock = threading.Lock()
+        self._process = context.Process(
+            target=_child_main, name="playground-train", daemon=True,
+            args=(child_events, child_control, corpus, model_config, train_config, self.checkpoint_path,
+                  self.result_path, None if resume_path is None else str(resume_path)))
+        self.done: ProcessDone | None = None
+        self._last_finished: ev.TrainFinished | None = None
+
+    # -- control (any thread) --------------------------------------------------------------
+
+    def start(self) -> None:
+        self._process.start()
+        for end in self._child_ends:
+            end.close()
+
+    def pause(self) -> None:
+        self._send("pause")
+
+    def resume(self) -> None:
+        self._send("resume")
+
+    def stop(self) -> None:
+        self._send("stop")
+
+    def _send(self, command: str) -> None:
+        with self._control_lock:
+            try:
+                self._control.send(command)
+            except (OSError, ValueError):
+                pass  # the child has already ended
+
+    @property
+    def exitcode(self) -> int | None:
+        return self._process.exitcode
+
+    def is_alive(self) -> bool:
+        return self._process.is_alive()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Waits for the child; True when it has ended."""
+        self._process.join(timeout)
+        return not self._process.is_alive()
+
+    def kill(self) -> None:
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(5)
+
+    # -- results (the thread that reads events) --------------------------------------------
+
+    def events(self, poll_seconds: float = 0.1):
+        """Yields trainer events until the child has sent :class:`ProcessDone` or died."""
+        while self.done is None:
+            try:
+                if not self._events.poll(poll_seconds):
+                    continue
+                message = self._events.recv()
+            except (EOFError, OSError):  # the child has ended (after its last message, or died)
+                break
+            if isinstance(message, ProcessDone):
+                self.done = message
+                break
+            if isinstance(message, ev.TrainFinished):
+                self._last_finished = message
+            yield message
+        self._process.join(30)
+
+    def result(self):
+        """→ ``TrainResult`` with the model loaded from the child's result file (or, when the
+        child died, from its last checkpoint)."""
+        from playground.modelfile import load_model
+        from playground.training.trainer import TrainResult
+
+        done = self.done
+        if done is None:  # the child died without reporting: keep what the last epoch saved
+            code = self._process.exitcode
+            path = self.checkpoint_path if Path(self.checkpoint_path).is_file() else None
+            kept = f"; the checkpoint of the last finished epoch is kept ({path})" if path else \
+                "; no epoch had finished, so there is no model"
+            message = f"The training process ended unexpectedly (exit code {code}){kept}"
+            done = ProcessDone("error", message, 0, {}, path)
+        model = None
+        if done.model_path and Path(done.model_path).is_file():
+            model = load_model(done.model_path)
+        epochs = int(model.meta.get("epochs_completed", done.epochs_completed)) if model is not None \
+            else done.epochs_completed
+        history = model.meta.get("history", done.history) if model is not None else done.history
+        error = RuntimeError(done.message) if done.status == "error" else None
+        return TrainResult(model, done.status, done.message, epochs, history, error)
+
+    @property
+    def needs_finished_event(self) -> bool:
+        """True when the child died before its trainer reported ``TrainFinished``."""
+        return self._last_finished is None
+
+
+def _child_main(events, control, corpus, model_config, train_config, checkpoint_path, result_path,
+                resume_path):
+    """Entry point of the child process."""
+    try:
+        os.nice(CHILD_NICENESS)
+    except (OSError, AttributeError):
+        pass
+    try:
+        from playground.tfimport import import_tensorflow
+
+        import_tensorflow()  # quietly: the app's terminal gets no start-up chatter
+        from playground.modelfile import load_model, save_model
+        from playground.training.trainer import Trainer
+
+        resume_model = load_model(resume_path) if resume_path else None
+        trainer = Trainer(corpus, model_config, train_config, callback=events.send,
+                          checkpoint_path=checkpoint_path, resume_model=resume_model)
+        threading.Thread(target=_apply_control, args=(control, trainer), daemon=True).start()
+        result = trainer.run()
+        model_path = None
+        if result.model is not None:
+            try:
+                save_model(result.model, result_path)
+                model_path = result_path
+            except Exception as exc:  # noqa: BLE001  (the checkpoint is still there)
+                model_path = checkpoint_path if Path(checkpoint_path).is_file() else None
+                result = _with_message(result, f"{result.message}; saving the final model failed "
+                                               f"({type(exc).__name__}: {exc})")
+        events.send(ProcessDone(result.status, result.message, result.epochs_completed,
+                               _plain(result.history), model_path))
+    except BaseException as exc:  # noqa: BLE001  (reported to the parent, never a silent exit)
+        message = f"{type(exc).__name__}: {exc}"
+        try:
+            events.send(ev.TrainFinished("error", message, 0))
+            events.send(ProcessDone("error", message, 0, {}, None))
+        except OSError:
+            pass  # the app is gone
+    finally:
+        events.close()
+
+
+def _apply_control(control, trainer):
+    actions = {"pause": trainer.pause, "resume": trainer.resume, "stop": trainer.stop}
+    while True:
+        try:
+            command = control.recv()
+        except (EOFError, OSError):  # the app has gone: stop (the last checkpoint stays)
+            trainer.stop()
+            return
+        actions[command]()
+        if command == "stop":
+            return
+
+
+def _plain(value):
+    """Keras wraps dicts and lists held by a model in tracking types that do not pickle."""
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) or type(value).__name__.startswith("Tracked"):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _with_message(result, message):
+    import dataclasses
+
+    return dataclasses.replace(result, message=message)
