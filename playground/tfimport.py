@@ -12,11 +12,19 @@ import os
 import sys
 
 
+def share_gpu_memory() -> None:
+    """TensorFlow reserves nearly all GPU memory when it starts. The app holds a model for
+    translation while a child process trains: both must take GPU memory as they need it
+    (a setting read when TensorFlow initialises; inherited by child processes)."""
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+
+
 def import_tensorflow(quiet: bool = True):
     """Imports and returns ``tensorflow`` (and Keras with it), silently when ``quiet``."""
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    share_gpu_memory()
     if not quiet:
         import tensorflow
 

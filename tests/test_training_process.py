@@ -78,3 +78,16 @@ def test_bad_settings_are_reported_not_raised(tiny_corpus, tmp_path):
     result = process.result()
     assert result.status == "error" and "training split is empty" in result.message
     assert finished and finished[-1].status == "error" and result.model is None
+
+
+def test_gpu_memory_is_shared_between_app_and_child(monkeypatch):
+    import os
+
+    from playground.tfimport import share_gpu_memory
+
+    monkeypatch.delenv("TF_FORCE_GPU_ALLOW_GROWTH", raising=False)
+    share_gpu_memory()
+    assert os.environ["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
+    monkeypatch.setenv("TF_FORCE_GPU_ALLOW_GROWTH", "false")  # a user's own choice stands
+    share_gpu_memory()
+    assert os.environ["TF_FORCE_GPU_ALLOW_GROWTH"] == "false"

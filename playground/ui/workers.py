@@ -18,6 +18,7 @@ import traceback
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from playground.tfimport import share_gpu_memory
 from playground.ui import heap
 
 log = logging.getLogger("playground.ui")
@@ -60,6 +61,7 @@ def ensure_tensorflow() -> str:
     with _tf_lock:
         if _device_description is None:
             lower_thread_priority()
+            share_gpu_memory()  # the training child process needs GPU memory too
             with heap.no_collections():
                 import tensorflow as tf
 
