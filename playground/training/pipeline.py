@@ -6,6 +6,7 @@ little compute goes to padding; padding is id 0 and is masked out of loss and me
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -25,6 +26,20 @@ class EncodedSplit:
 
     def __len__(self) -> int:
         return len(self.targets)
+
+    # Packed once, reused by every epoch's batches.
+    @functools.cached_property
+    def packed_sources(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return _pack(self.sources)
+
+    @functools.cached_property
+    def packed_targets(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return _pack(self.targets)
+
+    @functools.cached_property
+    def example_lengths(self) -> np.ndarray:
+        """[N]: max(source length, target length + 1), the padded width each example needs."""
+        return np.maximum(self.packed_sources[2], self.packed_targets[2] + 1)
 
 
 def encode_split(examples, source_vocab: Vocabulary | None, target_vocab: Vocabulary) -> EncodedSplit:
@@ -66,11 +81,6 @@ def _gather_padded(flat, offsets, lengths, rows, width: int) -> np.ndarray:
     return np.where(inside, flat[index] if len(flat) else 0, 0).astype(np.int32)
 
 
-def _example_lengths(split: EncodedSplit) -> np.ndarray:
-    """Per example: max(source length, target length + 1) — the padded width it needs."""
-    return np.array([max(len(s), len(t) + 1) for s, t in zip(split.sources, split.targets)], np.int64)
-
-
 def _boundaries(lengths: np.ndarray, bucket_width: int) -> list[int]:
     longest = int(lengths.max()) if len(lengths) else 1
     return list(range(bucket_width + 1, longest + 1, bucket_width)) if bucket_width > 0 else []
@@ -84,7 +94,7 @@ def epoch_batches(split: EncodedSplit, batch_size: int, *, bucket_width: int = 4
     into batches of ``batch_size`` (the last one may be smaller). With ``shuffle`` the
     examples within buckets and the order of the batches are permuted by ``seed``.
     """
-    lengths = _example_lengths(split)
+    lengths = split.example_lengths
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(split)) if shuffle else np.arange(len(split))
     boundaries = _boundaries(lengths, bucket_width)
@@ -98,21 +108,14 @@ def epoch_batches(split: EncodedSplit, batch_size: int, *, bucket_width: int = 4
     return batches
 
 
-class _BatchMaker:
-    """Builds (source [B, S], target_in [B, T], target_out [B, T]) int32 arrays for index sets."""
-
-    def __init__(self, split: EncodedSplit):
-        self.sources = _pack(split.sources)
-        self.targets = _pack(split.targets)
-
-    def __call__(self, rows: np.ndarray):
-        source_lengths, target_lengths = self.sources[2][rows], self.targets[2][rows]
-        source = _gather_padded(*self.sources, rows, max(int(source_lengths.max()), 1))
-        target = _gather_padded(*self.targets, rows, int(target_lengths.max()) + 1)
-        target_in = np.concatenate([np.full((len(rows), 1), START_ID, np.int32), target[:, :-1]], axis=1)
-        target_out = target
-        target_out[np.arange(len(rows)), target_lengths] = END_ID
-        return source, target_in, target_out
+def _make_batch(split: EncodedSplit, rows: np.ndarray):
+    """Examples ``rows`` → (source [B, S], target_in [B, T], target_out [B, T]) int32."""
+    source_lengths, target_lengths = split.packed_sources[2][rows], split.packed_targets[2][rows]
+    source = _gather_padded(*split.packed_sources, rows, max(int(source_lengths.max()), 1))
+    target_out = _gather_padded(*split.packed_targets, rows, int(target_lengths.max()) + 1)
+    target_in = np.concatenate([np.full((len(rows), 1), START_ID, np.int32), target_out[:, :-1]], axis=1)
+    target_out[np.arange(len(rows)), target_lengths] = END_ID
+    return source, target_in, target_out
 
 
 def make_dataset(split: EncodedSplit, batch_size: int, *, bucket_width: int = 4,
@@ -125,11 +128,10 @@ def make_dataset(split: EncodedSplit, batch_size: int, *, bucket_width: int = 4,
     against the UI thread.
     """
     batches = epoch_batches(split, batch_size, bucket_width=bucket_width, shuffle=shuffle, seed=seed)
-    make_batch = _BatchMaker(split)
 
     def generate():
         for rows in batches:
-            yield make_batch(rows)
+            yield _make_batch(split, rows)
 
     spec = tf.TensorSpec([None, None], tf.int32)
     dataset = tf.data.Dataset.from_generator(generate, output_signature=(spec, spec, spec))
@@ -138,7 +140,7 @@ def make_dataset(split: EncodedSplit, batch_size: int, *, bucket_width: int = 4,
 
 def batches_per_epoch(split: EncodedSplit, batch_size: int, bucket_width: int = 4) -> int:
     """Exact batch count: each bucket yields ceil(n_bucket / batch_size) batches."""
-    lengths = _example_lengths(split)
+    lengths = split.example_lengths
     boundaries = _boundaries(lengths, bucket_width)
     if not boundaries:
         return math.ceil(len(split) / batch_size)

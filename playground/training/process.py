@@ -13,6 +13,7 @@ into signals.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import threading
@@ -44,8 +45,7 @@ class TrainingProcess:
     :meth:`pause`, :meth:`resume` and :meth:`stop` may be called from any thread.
     """
 
-    def __init__(self, corpus, model_config, train_config, *, checkpoint_path, result_path=None,
-                 resume_path=None):
+    def __init__(self, corpus, model_config, train_config, *, checkpoint_path, result_path=None):
         self.checkpoint_path = str(checkpoint_path)
         self.result_path = str(result_path or Path(self.checkpoint_path).with_suffix(".final.keras"))
         context = multiprocessing.get_context("spawn")  # fork after TensorFlow started is unsafe
@@ -58,9 +58,9 @@ class TrainingProcess:
         self._process = context.Process(
             target=_child_main, name="playground-train", daemon=True,
             args=(child_events, child_control, corpus, model_config, train_config, self.checkpoint_path,
-                  self.result_path, None if resume_path is None else str(resume_path)))
+                  self.result_path))
         self.done: ProcessDone | None = None
-        self._last_finished: ev.TrainFinished | None = None
+        self._finished_seen = False  # the trainer's own TrainFinished event arrived
 
     # -- control (any thread) --------------------------------------------------------------
 
@@ -116,8 +116,7 @@ class TrainingProcess:
             if isinstance(message, ProcessDone):
                 self.done = message
                 break
-            if isinstance(message, ev.TrainFinished):
-                self._last_finished = message
+            self._finished_seen |= isinstance(message, ev.TrainFinished)
             yield message
         self._process.join(30)
 
@@ -147,11 +146,10 @@ class TrainingProcess:
     @property
     def needs_finished_event(self) -> bool:
         """True when the child died before its trainer reported ``TrainFinished``."""
-        return self._last_finished is None
+        return not self._finished_seen
 
 
-def _child_main(events, control, corpus, model_config, train_config, checkpoint_path, result_path,
-                resume_path):
+def _child_main(events, control, corpus, model_config, train_config, checkpoint_path, result_path):
     """Entry point of the child process."""
     try:
         os.nice(CHILD_NICENESS)
@@ -161,12 +159,11 @@ def _child_main(events, control, corpus, model_config, train_config, checkpoint_
         from playground.tfimport import import_tensorflow
 
         import_tensorflow()  # quietly: the app's terminal gets no start-up chatter
-        from playground.modelfile import load_model, save_model
+        from playground.modelfile import save_model
         from playground.training.trainer import Trainer
 
-        resume_model = load_model(resume_path) if resume_path else None
         trainer = Trainer(corpus, model_config, train_config, callback=events.send,
-                          checkpoint_path=checkpoint_path, resume_model=resume_model)
+                          checkpoint_path=checkpoint_path)
         threading.Thread(target=_apply_control, args=(control, trainer), daemon=True).start()
         result = trainer.run()
         model_path = None
@@ -176,8 +173,8 @@ def _child_main(events, control, corpus, model_config, train_config, checkpoint_
                 model_path = result_path
             except Exception as exc:  # noqa: BLE001  (the checkpoint is still there)
                 model_path = checkpoint_path if Path(checkpoint_path).is_file() else None
-                result = _with_message(result, f"{result.message}; saving the final model failed "
-                                               f"({type(exc).__name__}: {exc})")
+                result = dataclasses.replace(result, message=f"{result.message}; saving the final model "
+                                                             f"failed ({type(exc).__name__}: {exc})")
         events.send(ProcessDone(result.status, result.message, result.epochs_completed,
                                _plain(result.history), model_path))
     except BaseException as exc:  # noqa: BLE001  (reported to the parent, never a silent exit)
@@ -205,15 +202,9 @@ def _apply_control(control, trainer):
 
 
 def _plain(value):
-    """Keras wraps dicts and lists held by a model in tracking types that do not pickle."""
-    if isinstance(value, dict) or hasattr(value, "items"):
+    """Keras wraps dicts and lists held by a model in tracking subclasses that do not pickle."""
+    if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)) or type(value).__name__.startswith("Tracked"):
+    if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
-
-
-def _with_message(result, message):
-    import dataclasses
-
-    return dataclasses.replace(result, message=message)

@@ -16,8 +16,6 @@ import sys
 import time
 import traceback
 
-from playground.tfimport import share_gpu_memory
-
 EXIT_ENVIRONMENT = 2
 log = logging.getLogger("playground.ui")
 
@@ -62,8 +60,7 @@ def main(argv=None) -> int:
         print(f"seq2seq-playground: {problem}", file=sys.stderr)
         return EXIT_ENVIRONMENT
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    share_gpu_memory()
-    sys.setswitchinterval(0.002)  # the GUI thread gets the GIL back quickly while training runs
+    sys.setswitchinterval(0.002)  # the GUI thread gets the GIL back quickly from decoding workers
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication

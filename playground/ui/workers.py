@@ -18,8 +18,8 @@ import traceback
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from playground.heap import collections_paused, freeze_long_lived
 from playground.tfimport import share_gpu_memory
-from playground.ui import heap
 
 log = logging.getLogger("playground.ui")
 
@@ -62,7 +62,7 @@ def ensure_tensorflow() -> str:
         if _device_description is None:
             lower_thread_priority()
             share_gpu_memory()  # the training child process needs GPU memory too
-            with heap.no_collections():
+            with collections_paused():
                 import tensorflow as tf
 
                 _configure_tensorflow_threads(tf)
@@ -71,6 +71,7 @@ def ensure_tensorflow() -> str:
                 from playground.training.device import plan_device
 
                 _device_description = plan_device("auto").description
+            freeze_long_lived()  # later full collections skip TensorFlow's own objects
             TF_READY.set()
     return _device_description
 
@@ -166,10 +167,10 @@ class TrainWorker(QObject):
     paused = Signal(bool)
     finished = Signal(object)  # TrainResult
 
-    def __init__(self, corpus, model_config, train_config, checkpoint_path, resume_path=None):
+    def __init__(self, corpus, model_config, train_config, checkpoint_path):
         super().__init__()
         self.corpus, self.model_config, self.train_config = corpus, model_config, train_config
-        self.checkpoint_path, self.resume_path = checkpoint_path, resume_path
+        self.checkpoint_path = checkpoint_path
         self.process = None
         self._lock = threading.Lock()
         self._batches = collections.deque()
@@ -184,7 +185,7 @@ class TrainWorker(QObject):
         try:
             with self._lock:
                 self.process = TrainingProcess(self.corpus, self.model_config, self.train_config,
-                                               checkpoint_path=self.checkpoint_path, resume_path=self.resume_path)
+                                               checkpoint_path=self.checkpoint_path)
                 if not self._stop_requested:
                     self.process.start()
                     if self._pause_requested:
@@ -195,11 +196,9 @@ class TrainWorker(QObject):
                 return
             for event in self.process.events():
                 self._on_event(event)
-            if self.process.needs_finished_event:
-                result = self.process.result()
+            result = self.process.result()
+            if self.process.needs_finished_event:  # the child died before reporting its end
                 self._on_event(ev.TrainFinished(result.status, result.message, result.epochs_completed))
-            else:
-                result = self.process.result()
         except Exception as exc:  # noqa: BLE001  (the child reports its own errors)
             log.error("training worker failed:\n%s", traceback.format_exc())
             result = _empty_result("error", user_message(exc), exc)
