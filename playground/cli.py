@@ -1,19 +1,33 @@
 """Command line: ``playground datasets | data-info | train | evaluate | translate | generate |
-export | info``. Every error is one line on stderr with exit code 2 (``--debug`` for a traceback)."""
+export | info``. Every error is one line on stderr with exit code 2 (``--debug`` for a traceback);
+Ctrl-C anywhere is one line saying what was kept, exit code 130."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 from pathlib import Path
 
-EXIT_ERROR = 2
+from playground.cli_interrupt import EXIT_INTERRUPTED, Interrupt
+from playground.cli_parser import EXIT_ERROR, stdin_lines
+from playground.cli_parser import build_parser as _build_parser
 
 
 class CliError(Exception):
     """A user-facing error: printed as one line, exit code 2."""
+
+
+class Kept:
+    """What a command has written so far: the line printed if it is interrupted."""
+
+    def __init__(self):
+        self.text = "nothing was written"
+
+
+def _source_files(source: str) -> list[str]:
+    """The files a data source string reads (for "never write over an input")."""
+    return [part for part in str(source).split("::") if part and ":" not in part[:1]]
 
 
 def _print_json(data) -> None:
@@ -116,17 +130,24 @@ def _music_info(corpus, info: dict) -> dict:
 class _Progress:
     """A one-line progress bar on a terminal; plain lines otherwise."""
 
-    def __init__(self, stream, as_json: bool):
+    def __init__(self, stream, as_json: bool, interrupt=None, kept=None, out=None):
         self.stream = stream
         self.tty = stream.isatty() and not as_json
         self.as_json = as_json
         self.batches = 1
         self.epochs = 1
         self.last_plain = 0.0
+        self.interrupt, self.kept, self.out = interrupt, kept, out
+        self.epochs_saved = 0
 
     def __call__(self, event):
         from playground.training import events as ev
 
+        if self.interrupt is not None and self.interrupt.requested:
+            raise ev.StopTraining()  # a Ctrl-C swallowed inside TensorFlow: stop at this batch
+        if isinstance(event, ev.EpochEnd) and event.checkpoint and self.kept is not None:
+            self.epochs_saved = event.epoch + 1
+            self.kept.text = f"the last finished epoch ({event.epoch + 1}) is kept in {event.checkpoint}"
         if isinstance(event, ev.TrainStarted):
             self.batches, self.epochs = max(event.batches_per_epoch, 1), event.epochs
             self._line(f"training on {event.device}: {event.train_examples} train / {event.val_examples} "
@@ -168,10 +189,12 @@ class _Progress:
 def cmd_train(args) -> int:
     from playground.config import ModelConfig, TrainConfig
     from playground.modelfile import load_model, save_model
+    from playground.paths import check_output
     from playground.sources import load_any_source
+    from playground.training import events as ev
     from playground.training.trainer import Trainer
 
-    out = Path(args.out)
+    out = check_output(args.out, "model", inputs=_source_files(args.source), force=args.force)
     resume_model = None
     if args.resume:
         resume_model = load_model(args.resume)
@@ -182,6 +205,9 @@ def cmd_train(args) -> int:
         options = _data_options(args)
     corpus = load_any_source(args.source, options, task=args.task,
                              **_music_source_args(args, resume_model.meta if resume_model else None))
+    if getattr(corpus, "header", None):
+        print(f"note: {args.source}: line 1 looks like a header ({corpus.header!r}); not trained on",
+              file=sys.stderr)
     task = args.task or ("lm" if corpus.kind in ("text", "music") else "translate")
     if task == "translate" and corpus.kind != "pairs":
         raise CliError(f"{args.source}: a {corpus.kind} source trains a language model (--task lm), not translate")
@@ -197,26 +223,32 @@ def cmd_train(args) -> int:
     train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                                optimizer=args.optimizer, seed=args.seed, device=args.device,
                                early_stopping=args.early_stopping, mixed_precision=args.mixed_precision)
-    progress = _Progress(sys.stderr, args.json)
+    progress = _Progress(sys.stderr, args.json, args.interrupt, args.kept, out)
     trainer = Trainer(corpus, model_config, train_config, callback=progress, checkpoint_path=out,
                       resume_model=resume_model)
     try:
         result = trainer.run()
     except KeyboardInterrupt:
         trainer.stop()
-        raise CliError(f"interrupted; the last finished epoch is kept in {out}")
-    if result.status == "error":
-        raise CliError(f"training failed: {result.message} (the last good checkpoint, if any, is {out})")
+        raise
+    args.interrupt.check()  # a Ctrl-C that the trainer turned into a stop
+    if result.status in ev.FAILED:
+        kept = f"; {args.kept.text}" if progress.epochs_saved else ""
+        raise CliError(f"training failed: {result.message}{kept}")
     metrics = {}
-    if result.epochs_completed or result.status == "stopped":
+    if not result.epochs_completed:
+        raise CliError(f"training ended before its first epoch finished ({result.message}); nothing was written")
+    args.kept.text = f"the trained model ({result.epochs_completed} epochs) is kept in {out}, without test metrics"
+    if corpus.test:
         from playground.evaluate import evaluate
         from playground.predictor import Predictor
 
-        if corpus.test:
-            metrics = evaluate(Predictor(result.model), corpus.test)
-            metrics.pop("outputs", None)
-            result.model.meta["metrics"] = metrics
-        save_model(result.model, out)
+        metrics = evaluate(Predictor(result.model), corpus.test)
+        metrics.pop("outputs", None)
+        args.interrupt.check()
+        result.model.meta["metrics"] = metrics
+    save_model(result.model, out)
+    args.kept.text = f"the trained model is saved in {out}"
     summary = {"status": result.status, "message": result.message, "epochs": result.epochs_completed,
                "model": str(out), "test_metrics": metrics}
     if args.json:
@@ -224,7 +256,7 @@ def cmd_train(args) -> int:
     else:
         shown = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items())
         print(f"saved {out}" + (f"; test: {shown}" if shown else ""))
-    return 0 if result.status in ("done", "early_stopped", "stopped") else EXIT_ERROR
+    return 0
 
 
 # -- using a model -------------------------------------------------------------------------
@@ -240,16 +272,22 @@ def cmd_evaluate(args) -> int:
     from playground.evaluate import evaluate
 
     predictor = _load_predictor(args.model)
+    meta = predictor.model.meta
     if args.source:
         from playground.data.source import DataOptions
         from playground.sources import load_any_source
 
-        options = DataOptions.from_dict({**predictor.model.meta["data_options"], "val_split": 0.0,
-                                         "test_split": 0.0})
-        corpus = load_any_source(args.source, options)
+        options = DataOptions.from_dict({**meta["data_options"], "val_split": 0.0, "test_split": 0.0})
+        corpus = load_any_source(args.source, options, task="lm" if predictor.is_lm else None,
+                                 **_music_source_args(args, meta))
+        expected = meta.get("corpus_kind", "pairs")
+        if corpus.kind != expected:
+            what = {"pairs": "sentence pairs", "text": "text", "music": "MIDI music"}
+            raise CliError(f"{args.source}: {what.get(corpus.kind, corpus.kind)}, but {args.model} was trained on "
+                           f"{what.get(expected, expected)}; evaluate it on a source of that kind")
         examples = corpus.train + corpus.val + corpus.test
     else:
-        examples = [(s, t) for s, t in predictor.model.meta.get("test_examples", [])]
+        examples = [(s, t) for s, t in meta.get("test_examples", [])]
     result = evaluate(predictor, examples, beam_width=args.beam)
     outputs = result.pop("outputs", [])
     if args.json:
@@ -266,12 +304,18 @@ def cmd_translate(args) -> int:
     predictor = _load_predictor(args.model)
     if predictor.is_lm:
         raise CliError(f"{args.model}: a language model; use 'playground generate'")
-    texts = args.text or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    texts = args.text or list(stdin_lines())
     beam = max(args.beam, args.n_best)
+    for number, text in enumerate(texts, 1):
+        try:
+            predictor.split_long(text)
+        except ValueError as exc:
+            where = f"input {number}" if args.text else f"stdin line {number}"
+            raise CliError(f"{where}: {exc}") from None
     results = predictor.translate(texts, beam_width=beam, n_best=args.n_best)
     if args.json:
         _print_json([{"input": text, "output": r.text, "score": r.score, "unknown": r.unknown,
-                      "n_best": [{"output": o, "score": s} for o, s in r.n_best]}
+                      "n_best": [{"output": o, "score": s} for o, s in r.n_best], "sentences": r.pieces}
                      for text, r in zip(texts, results)])
         return 0
     for r in results:
@@ -287,8 +331,24 @@ def cmd_translate(args) -> int:
 
 def cmd_generate(args) -> int:
     from playground.modelfile import load_model
+    from playground.paths import check_output
 
+    inputs = [args.model, args.primer]
+    outputs = {}
+    for option, writes in (("out", "midi"), ("wav", "wav")):
+        if getattr(args, option) is not None:
+            outputs[option] = check_output(getattr(args, option), writes, option=f"--{option}", inputs=inputs,
+                                           force=args.force)
+    if len(outputs) == 2 and Path(args.out).resolve() == Path(args.wav).resolve():
+        raise CliError(f"{args.out}: --out and --wav name the same file")
+    if args.primer:
+        from playground.paths import require_regular_file
+
+        require_regular_file(args.primer, "MIDI file")
     model = load_model(args.model, compile=False)
+    if not model.config.is_lm:
+        raise CliError(f"{args.model}: a translation model; use 'playground translate' (generate needs a "
+                       "language model, trained on text or music)")
     if model.meta.get("corpus_kind") == "music":
         from playground.music_generate import generate_music_cli
 
@@ -298,6 +358,8 @@ def cmd_generate(args) -> int:
     predictor = Predictor(model)
     if args.out or args.wav:
         raise CliError(f"{args.model}: --out/--wav are for music models")
+    if args.primer:
+        raise CliError(f"{args.model}: --primer is for music models")
     text, unknown = predictor.generate(args.seed or "", length=args.length, temperature=args.temperature,
                                        top_k=args.top_k, top_p=args.top_p, seed=args.random_seed)
     if args.json:
@@ -310,12 +372,16 @@ def cmd_generate(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from playground.export import export_savedmodel
-    from playground.modelfile import load_model
+    from playground.paths import check_output
 
     if args.format != "savedmodel":
         raise CliError(f"unknown export format {args.format!r}. Valid options: savedmodel")
-    path = export_savedmodel(load_model(args.model, compile=False), args.out)
+    out = check_output(args.out, "export", inputs=[args.model], force=args.force)
+    from playground.export import export_savedmodel
+    from playground.modelfile import load_model
+
+    path = export_savedmodel(load_model(args.model, compile=False), out, model_path=str(args.model))
+    args.kept.text = f"the export is complete in {path}"
     print(f"exported {args.model} → {path} (signature 'translate': strings → strings)")
     return 0
 
@@ -347,137 +413,47 @@ def cmd_info(args) -> int:
     return 0
 
 
-# -- parser --------------------------------------------------------------------------------
+# -- entry point ---------------------------------------------------------------------------
 
-def build_parser() -> argparse.ArgumentParser:
-    from playground import __version__
-    from playground.config import ATTENTIONS, CELLS, DEVICES, OPTIMIZERS, SEQ2SEQ_MODES
+COMMANDS = {"datasets": cmd_datasets, "data-info": cmd_data_info, "train": cmd_train, "evaluate": cmd_evaluate,
+            "translate": cmd_translate, "generate": cmd_generate, "export": cmd_export, "info": cmd_info}
+_NO_TENSORFLOW = ("datasets", "data-info", "info")
 
-    parser = argparse.ArgumentParser(prog="playground", description="Seq2Seq Playground command line")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("datasets", help="list the built-in datasets")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_datasets)
-
-    def data_args(p):
-        p.add_argument("--level", choices=("char", "word"))
-        p.add_argument("--lowercase", action="store_true")
-        p.add_argument("--max-length", type=int)
-        p.add_argument("--max-samples", type=int)
-        p.add_argument("--reverse-source", action="store_true", help="reverse source tokens (Sutskever et al.)")
-        p.add_argument("--val-split", type=float)
-        p.add_argument("--seed", type=int)
-        p.add_argument("--task-size", type=int, help="pairs generated for a built-in task")
-
-    def music_args(p):
-        p.add_argument("--encoding", choices=("melody", "events"),
-                       help="music: monophonic melody on a 16th-note grid (default) or polyphonic events")
-        p.add_argument("--window", type=int, metavar="TOKENS",
-                       help="music: cut train/validation tunes into pieces of at most TOKENS tokens "
-                            "(default 256; 0 = whole tunes); test tunes stay whole")
-        p.add_argument("--transpose", action="store_true",
-                       help="music: add training copies transposed by -2..+2 semitones")
-        p.add_argument("--include-drums", action="store_true", help="music: keep MIDI channel 10 (drums)")
-
-    p = sub.add_parser("data-info", help="describe a dataset: pairs, skipped lines, vocabularies, lengths")
-    p.add_argument("source")
-    data_args(p)
-    music_args(p)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_data_info)
-
-    p = sub.add_parser("train", help="train a model; writes the model file after every epoch")
-    p.add_argument("source")
-    p.add_argument("--out", required=True, help="model file to write (also the per-epoch checkpoint)")
-    p.add_argument("--task", choices=("translate", "lm"))
-    p.add_argument("--mode", choices=SEQ2SEQ_MODES, default="attention")
-    p.add_argument("--cell", choices=CELLS, default="lstm")
-    p.add_argument("--layers", type=int, default=1)
-    p.add_argument("--units", type=int, default=128)
-    p.add_argument("--embedding-dim", type=int, default=64)
-    p.add_argument("--bidirectional", action="store_true")
-    p.add_argument("--attention", choices=ATTENTIONS, default="general")
-    p.add_argument("--dropout", type=float, default=0.0)
-    p.add_argument("--epochs", type=int, help="default: 10, or the built-in task's recommendation")
-    p.add_argument("--batch-size", type=int, help="default: 64, or the built-in task's recommendation")
-    p.add_argument("--learning-rate", type=float, help="default: 0.003, or the built-in task's recommendation")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
-    p.add_argument("--early-stopping", type=int, default=0, metavar="EPOCHS")
-    p.add_argument("--device", choices=DEVICES, default="auto")
-    p.add_argument("--mixed-precision", action="store_true", help="float16 compute on GPU")
-    p.add_argument("--resume", metavar="CHECKPOINT", help="continue training from a model file")
-    data_args(p)
-    music_args(p)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_train, seed=None)
-
-    p = sub.add_parser("evaluate", help="exact match, token accuracy, BLEU, chrF on the test split or SOURCE")
-    p.add_argument("model")
-    p.add_argument("source", nargs="?")
-    p.add_argument("--beam", type=int, default=1)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_evaluate)
-
-    p = sub.add_parser("translate", help="translate TEXT (or stdin lines)")
-    p.add_argument("model")
-    p.add_argument("text", nargs="*")
-    p.add_argument("--beam", type=int, default=1)
-    p.add_argument("--n-best", type=int, default=1)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_translate)
-
-    p = sub.add_parser("generate", help="generate from a language model")
-    p.add_argument("model")
-    p.add_argument("--seed", help="seed text; for music models a MIDI pitch (60) or a note name (C4 = 60, F#3)")
-    p.add_argument("--length", type=int, default=100,
-                   help="tokens to generate after the seed; music melody models: 16th-note steps (64 = 4 bars "
-                        "of 4/4)")
-    p.add_argument("--bars", type=float, help="music: bars to generate (overrides --length)")
-    p.add_argument("--primer", metavar="MIDI", help="music: continue the first bars of this MIDI file")
-    p.add_argument("--primer-bars", type=float, default=2.0, help="music: bars of --primer to use (default 2)")
-    p.add_argument("--temperature", type=float, default=1.0)
-    p.add_argument("--top-k", type=int, default=0)
-    p.add_argument("--top-p", type=float, default=1.0)
-    p.add_argument("--random-seed", type=int, default=0, help="sampling seed (same seed → same output)")
-    p.add_argument("--out", help="music: write the generated tune as MIDI")
-    p.add_argument("--wav", help="music: also render it to WAV")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_generate)
-
-    p = sub.add_parser("export", help="export for other runtimes")
-    p.add_argument("model")
-    p.add_argument("--format", default="savedmodel")
-    p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_export)
-
-    p = sub.add_parser("info", help="describe a model file")
-    p.add_argument("model")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_info)
-    return parser
+def build_parser():
+    return _build_parser(COMMANDS)
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "train" and args.seed is None:
-        args.seed = 0
-    if args.command not in ("datasets", "data-info"):
-        from playground.tfimport import import_tensorflow
-
-        import_tensorflow(quiet=not args.debug)
+    interrupt = Interrupt()
+    command = "?"
+    kept = Kept()
+    debug = False
     try:
-        return args.func(args)
+        with interrupt:
+            args = build_parser().parse_args(argv)
+            command, debug = args.command, args.debug
+            args.interrupt, args.kept = interrupt, kept
+            if args.command == "train" and args.seed is None:
+                args.seed = 0
+            if args.command not in _NO_TENSORFLOW:
+                from playground.tfimport import import_tensorflow
+
+                import_tensorflow(quiet=not args.debug)
+            code = args.func(args)
+            interrupt.check()
+            return code
+    except KeyboardInterrupt:
+        interrupt.ignore_more()
+        print(f"playground {command}: interrupted; {kept.text}", file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
     except Exception as exc:  # one clear line, never a traceback unless asked
-        if args.debug:
+        if debug:
             raise
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"playground {args.command}: error: {message}", file=sys.stderr)
+        print(f"playground {command}: error: {message}", file=sys.stderr)
         return EXIT_ERROR
 
 

@@ -6,6 +6,7 @@ Presets are derived with ``dataclasses.replace`` and never mutated.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +29,12 @@ def _check_choice(field: str, value: Any, options: tuple) -> None:
         raise ConfigError(f"Unknown {field} {value!r}. Valid options: {valid}")
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _check_range(field: str, value, low, high) -> None:
-    if not (low <= value <= high):
+    if not _is_number(value) or not (low <= value <= high):
         raise ConfigError(f"{field} must be between {low} and {high}, got {value!r}")
 
 
@@ -99,10 +104,16 @@ class TrainConfig:
         _check_choice("device", self.device, DEVICES)
         _check_range("epochs", self.epochs, 1, 100000)
         _check_range("batch_size", self.batch_size, 1, 1 << 16)
-        if not self.learning_rate > 0:
-            raise ConfigError(f"learning_rate must be positive, got {self.learning_rate!r}")
-        if self.clip_norm < 0:
-            raise ConfigError(f"clip_norm must be >= 0, got {self.clip_norm!r}")
+        if not (_is_number(self.learning_rate) and math.isfinite(self.learning_rate) and self.learning_rate > 0):
+            raise ConfigError(f"learning_rate must be a positive finite number, got {self.learning_rate!r}")
+        if not (_is_number(self.clip_norm) and math.isfinite(self.clip_norm) and self.clip_norm >= 0):
+            raise ConfigError(f"clip_norm must be a finite number >= 0, got {self.clip_norm!r}")
+        if not (_is_number(self.label_smoothing) and 0 <= self.label_smoothing < 1):
+            raise ConfigError(f"label_smoothing must be in [0, 1), got {self.label_smoothing!r}")
+        for name in ("early_stopping", "bucket_width", "max_batches_per_epoch", "sample_items"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(f"{name} must be a whole number >= 0, got {value!r}")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -8,16 +8,15 @@ Serving) needs no code from this package.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import tensorflow as tf
 
 from playground import search
+from playground.atomic import atomic_replace_dir
 from playground.data.text import UNICODE_REPLACEMENTS
 from playground.data.vocab import END_ID, PAD_ID, UNK_ID, Vocabulary
+from playground.paths import mark_export
 
 # RE2's \w is ASCII-only; spell the Unicode word class out so "été" stays one word.
 _GRAPH_WORD = r"([\p{L}\p{N}_]+|[^\p{L}\p{N}_\s])"
@@ -87,30 +86,21 @@ def build_translate_fn(model):
     return translate, source_table
 
 
-def export_savedmodel(model, path) -> Path:
-    """Writes the SavedModel directory at ``path`` (replaced atomically if it exists)."""
+def export_savedmodel(model, path, *, model_path: str | None = None) -> Path:
+    """Writes the SavedModel folder at ``path`` atomically. Whatever is at ``path`` is replaced:
+    callers check first that it may be (:func:`playground.paths.check_output`). The folder
+    is marked as ours, so a later export may replace it."""
     import keras
 
-    path = Path(path)
     translate, table = build_translate_fn(model)
     archive = keras.export.ExportArchive()
     archive.track(model)
     archive.track(table)
     archive.add_endpoint("translate", translate,
                          input_signature=[tf.TensorSpec([None], tf.string, name="text")])
-    parent = path.parent if str(path.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=parent))
-    try:
-        archive.write_out(str(tmp), verbose=False)
-        if path.exists():
-            backup = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=parent))
-            os.replace(path, backup / "old")
-            os.replace(tmp, path)
-            shutil.rmtree(backup, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return path
+
+    def fill(folder: Path):
+        archive.write_out(str(folder), verbose=False)
+        mark_export(folder, "savedmodel", model_path)
+
+    return atomic_replace_dir(path, fill)

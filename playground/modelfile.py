@@ -4,27 +4,32 @@ The file is a Keras 3 ``.keras`` archive (zip: ``config.json``, ``metadata.json`
 ``model.weights.h5``) whose top-level object is a :class:`Seq2SeqModel`; everything
 that is not a weight lives in the model's ``meta`` inside ``config.json``.
 
-Loading never executes code from the file: the archive's config is checked before Keras
-sees it (only our registered model class, no ``Lambda``, no unknown classes), and Keras
-loads it with ``safe_mode=True``. Saving is atomic (temp file, then rename).
+Loading never executes code from the file and does bounded work on any file: the zip's
+member table, the config (the whole tree, read with a size cap) and the weights' shapes are
+checked first (:mod:`playground.modelfile_checks`), and Keras loads it with
+``safe_mode=True``. Saving is atomic (temp file, then rename).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
-import zipfile
 from pathlib import Path
 
-FORMAT = "seq2seq-playground-model"
-FORMAT_VERSION = 1
-MODEL_CLASS = "playground>Seq2SeqModel"
-_ALLOWED_MODULES = ("keras", "playground")
+from playground.atomic import atomic_save_with
+from playground.modelfile_checks import (
+    FORMAT,
+    FORMAT_VERSION,
+    MODEL_CLASS,
+    ModelFileError,
+    check_archive,
+    check_weights,
+    read_json_member,
+    validate_config,
+)
 
-
-class ModelFileError(ValueError):
-    """A model file cannot be read or written; the message names the file and the reason."""
+__all__ = ["FORMAT", "FORMAT_VERSION", "MODEL_CLASS", "ModelFileError", "load_model", "read_archive_config",
+           "read_meta", "save_model"]
 
 
 def save_model(model, path, *, include_optimizer: bool = True) -> Path:
@@ -34,77 +39,28 @@ def save_model(model, path, *, include_optimizer: bool = True) -> Path:
         raise ModelFileError(f"{path}: is a directory, expected a model file path")
     model.meta["format"] = FORMAT
     model.meta["format_version"] = FORMAT_VERSION
-    directory = path.parent if str(path.parent) else Path(".")
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".keras", dir=directory)
-    os.close(fd)
-    try:
-        optimizer = getattr(model, "optimizer", None)
+    optimizer = getattr(model, "optimizer", None)
+
+    def write(tmp: Path):
         if not include_optimizer and optimizer is not None:
             model.optimizer = None
         try:
-            model.save(tmp_name)
+            model.save(tmp)
         finally:
             if not include_optimizer and optimizer is not None:
                 model.optimizer = optimizer
-        os.replace(tmp_name, path)
-    except BaseException as exc:
-        Path(tmp_name).unlink(missing_ok=True)
-        if isinstance(exc, (OSError, ValueError, TypeError)):
-            raise ModelFileError(f"{path}: could not save the model ({exc})") from exc
-        raise
-    return path
 
-
-def _iter_class_names(node):
-    """Yields (module, class_name, registered_name) of every serialized object in a config."""
-    if isinstance(node, dict):
-        if "class_name" in node:
-            yield node.get("module"), node.get("class_name"), node.get("registered_name")
-        for value in node.values():
-            yield from _iter_class_names(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _iter_class_names(value)
+    try:
+        return atomic_save_with(path, write, suffix=".keras")  # Keras only writes names ending in .keras
+    except (OSError, ValueError, TypeError) as exc:
+        raise ModelFileError(f"{path}: could not save the model ({exc})") from exc
 
 
 def read_archive_config(path) -> dict:
     """Validates the archive without building anything → its top-level ``config.json``."""
     path = Path(path)
-    if not path.exists():
-        raise ModelFileError(f"{path}: no such file")
-    if path.is_dir():
-        raise ModelFileError(f"{path}: is a directory (a SavedModel export?), expected a model file")
-    if not zipfile.is_zipfile(path):
-        raise ModelFileError(f"{path}: not a Seq2Seq Playground model file (not a zip archive; corrupt or truncated?)")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            missing = {"config.json", "model.weights.h5"} - names
-            if missing:
-                raise ModelFileError(f"{path}: not a Keras model archive (missing {', '.join(sorted(missing))})")
-            bad = archive.testzip()
-            if bad:
-                raise ModelFileError(f"{path}: corrupt archive (bad CRC in {bad})")
-            config = json.loads(archive.read("config.json"))
-    except (zipfile.BadZipFile, EOFError, OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelFileError(f"{path}: corrupt or truncated model file ({exc})") from exc
-    registered = config.get("registered_name") or config.get("class_name")
-    if registered != MODEL_CLASS:
-        raise ModelFileError(f"{path}: a Keras model of another kind ({registered!r}), "
-                             "not a Seq2Seq Playground model")
-    meta = config.get("config", {}).get("meta", {})
-    if meta.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: not a Seq2Seq Playground model file (format {meta.get('format')!r})")
-    if int(meta.get("format_version", 0)) > FORMAT_VERSION:
-        raise ModelFileError(f"{path}: made by a newer version of Seq2Seq Playground "
-                             f"(format {meta.get('format_version')}, this version reads {FORMAT_VERSION})")
-    for module, class_name, registered_name in _iter_class_names(config.get("config", {})):
-        if class_name == "Lambda" or "lambda" in str(registered_name).lower():
-            raise ModelFileError(f"{path}: holds a Lambda layer (arbitrary code); refused to load")
-        if module is not None and str(module).split(".")[0] not in _ALLOWED_MODULES:
-            raise ModelFileError(f"{path}: holds an unknown class {class_name!r} from {module!r}; refused to load")
-    return config
+    with check_archive(path) as archive:
+        return validate_config(path, read_json_member(path, archive, "config.json"))
 
 
 def read_meta(path) -> dict:
@@ -115,12 +71,17 @@ def read_meta(path) -> dict:
 
 def load_model(path, *, compile: bool = True):
     """→ a built :class:`Seq2SeqModel` with its weights (and optimizer state when saved)."""
+    from playground.config import ModelConfig
+
+    path = Path(path)
+    with check_archive(path) as archive:
+        config = validate_config(path, read_json_member(path, archive, "config.json"))
+        check_weights(path, archive, ModelConfig.from_dict(config["config"]["model_config"]))
+
     import keras
 
     from playground.models.seq2seq import Seq2SeqModel  # noqa: F401  (registers the class)
 
-    path = Path(path)
-    read_archive_config(path)
     # Keras only reads archives whose name ends in .keras.
     with tempfile.TemporaryDirectory() as tmp:
         link = Path(tmp) / "model.keras"

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from playground.limits import MAX_BARS, MAX_GENERATED_TOKENS, check_sampling
 from playground.music.encoding import (
     HOLD,
     bars_to_steps,
@@ -273,17 +274,16 @@ def generate_music(model, *, seed_pitch: int | str | None = None, primer: Tune |
     vocab = predictor.target_vocab
     if length is not None and bars is not None:
         raise MusicGenerationError("give length (tokens) or bars, not both")
-    if temperature <= 0:
-        raise MusicGenerationError(f"temperature must be positive, got {temperature}")
-    if not 0 < top_p <= 1:
-        raise MusicGenerationError(f"top_p must be in (0, 1], got {top_p}")
-    if top_k < 0:
-        raise MusicGenerationError(f"top_k must be >= 0 (0 = off), got {top_k}")
+    try:
+        check_sampling(length=length, temperature=temperature, top_k=top_k, top_p=top_p)
+    except ValueError as exc:
+        raise MusicGenerationError(str(exc)) from None
+    for name, value in (("bars", bars), ("primer bars", primer_bars)):
+        if value is not None and not (isinstance(value, (int, float)) and 0 < value <= MAX_BARS):
+            raise MusicGenerationError(f"{name} must be a number above 0 up to {MAX_BARS:g}, got {value!r}")
     lo, hi = info.pitch_range
     signature, tempo = tuple(info.time_signature), info.tempo_bpm
     if primer is not None:
-        if primer_bars <= 0:
-            raise MusicGenerationError(f"primer bars must be positive, got {primer_bars}")
         prefix = primer_tokens(primer, primer_bars, info.encoding, steps_per_beat=info.steps_per_beat)
         if not prefix:
             raise MusicGenerationError(f"primer {primer.name!r} has no notes in its first {primer_bars} bars")
@@ -302,8 +302,6 @@ def generate_music(model, *, seed_pitch: int | str | None = None, primer: Tune |
         prefix, seed_label = [], "none"
     if length is None:
         bar_steps = bars_to_steps(4.0 if bars is None else bars, signature, info.steps_per_beat)
-        if bars is not None and bars <= 0:
-            raise MusicGenerationError(f"bars must be positive, got {bars}")
         if info.encoding == "melody":
             # A seed note is step 0 of the requested bars; a primer is followed by them.
             length = max(bar_steps - (len(prefix) if primer is None else 0), 1)
@@ -311,8 +309,6 @@ def generate_music(model, *, seed_pitch: int | str | None = None, primer: Tune |
         else:
             target_steps = _grid_steps(prefix, "events") + bar_steps
     else:
-        if length < 1:
-            raise MusicGenerationError(f"length must be at least 1 token, got {length}")
         target_steps = None
 
     start = time.perf_counter()
@@ -329,7 +325,9 @@ def generate_music(model, *, seed_pitch: int | str | None = None, primer: Tune |
     while need() > 0:
         if should_stop is not None and should_stop():
             break
-        wanted = need()
+        if len(produced) > 2 * MAX_GENERATED_TOKENS:  # events that never move time on: give up, bounded
+            break
+        wanted = min(need(), MAX_GENERATED_TOKENS)  # long requests take several calls
         context = prefix + produced if call == 0 else _context(prefix + produced, info.encoding)
         out, _ = predictor.generate_tokens(context, length=wanted, temperature=temperature, top_k=top_k,
                                            top_p=top_p, seed=int(random_seed) + 7919 * call)

@@ -7,6 +7,7 @@ all translate and generate through it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,7 +15,14 @@ import numpy as np
 from playground import search
 from playground.data.text import detokenize, normalize, tokenize
 from playground.data.vocab import END_ID, Vocabulary
+from playground.limits import MAX_GENERATED_TOKENS, MAX_SENTENCES, check_beam, check_sampling
 from playground.training.pipeline import pad_batch
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;:。！？])\s+")
+
+
+class InputTooLong(ValueError):
+    """An input longer than the model can translate; the message says the limit."""
 
 
 @dataclass
@@ -27,6 +35,7 @@ class Translation:
     attention: np.ndarray | None = None  # [greedy output tokens + END, source tokens] (attention mode only)
     n_best: list = field(default_factory=list)  # [(text, score)] best first (beam search)
     greedy_tokens: list = field(default_factory=list)  # the greedy output, which ``attention`` belongs to
+    pieces: int = 1  # sentences translated one by one (an input longer than the model's limit)
 
 
 class Predictor:
@@ -44,6 +53,9 @@ class Predictor:
         self.normalize_unicode = bool(options.get("normalize_unicode", True))
         self.reverse_source = bool(options.get("reverse_source", False))
         self.max_target_length = max(int(self.config.max_target_length), 1)
+        # Inputs far longer than any seen in training give garbage and cost time and memory
+        # (output length grows with input length): the cap is twice the longest training input.
+        self.max_input_tokens = max(2 * int(self.config.max_source_length), 32)
 
     @property
     def is_lm(self) -> bool:
@@ -77,11 +89,42 @@ class Predictor:
 
     # -- translation -----------------------------------------------------------------------
 
+    def split_long(self, text: str) -> list[str]:
+        """``text`` as pieces the model can take: itself when short enough, else its sentences.
+        Raises InputTooLong when a sentence alone is over the limit."""
+        if len(self.source_tokens(text)) <= self.max_input_tokens:
+            return [text]
+        pieces = [p for p in _SENTENCE_END.split(text.strip()) if p.strip()]
+        longest = max(len(self.source_tokens(p)) for p in pieces)
+        if len(pieces) > MAX_SENTENCES or longest > self.max_input_tokens:
+            unit = "characters" if self.level == "char" else "words"
+            raise InputTooLong(
+                f"input too long: {len(self.source_tokens(text)):,} {unit}; this model was trained on inputs of "
+                f"up to {self.config.max_source_length} {unit} and translates at most {self.max_input_tokens} at "
+                f"once (longer text is translated sentence by sentence, up to {MAX_SENTENCES} sentences)")
+        return pieces
+
     def translate(self, texts: list[str], *, beam_width: int = 1, n_best: int = 1,
                   max_length: int | None = None) -> list[Translation]:
-        """Greedy (``beam_width`` 1) or beam search; attention weights for attention models."""
+        """Greedy (``beam_width`` 1) or beam search; attention weights for attention models.
+
+        An input over ``max_input_tokens`` is translated sentence by sentence (the pieces'
+        outputs joined, no attention map); InputTooLong when that cannot be done.
+        """
         if not texts:
             return []
+        check_beam(beam_width, n_best)
+        split = [self.split_long(text) for text in texts]
+        if any(len(pieces) > 1 for pieces in split):
+            flat = self._translate([p for pieces in split for p in pieces], beam_width, n_best, max_length)
+            results, begin = [], 0
+            for pieces in split:
+                results.append(_joined(flat[begin:begin + len(pieces)], self.level))
+                begin += len(pieces)
+            return results
+        return self._translate(texts, beam_width, n_best, max_length)
+
+    def _translate(self, texts, beam_width, n_best, max_length) -> list[Translation]:
         ids, tokens, unknown = self.encode_sources(texts)
         max_length = max_length or self._output_length(ids)
         greedy = search.greedy_decode(self.model, ids, max_length)
@@ -125,8 +168,11 @@ class Predictor:
         For a language model the seed is its primer; for a seq2seq model ``source_text``
         is the input and the seed a forced output prefix.
         """
+        check_sampling(length=length, temperature=temperature, top_k=top_k, top_p=top_p)
         seed_tokens = list(seed_tokens or [])
         prefix, unknown = self.target_vocab.encode_with_unknowns(seed_tokens)
+        if len(prefix) > MAX_GENERATED_TOKENS:
+            raise ValueError(f"the seed is {len(prefix):,} tokens; at most {MAX_GENERATED_TOKENS:,} are used")
         if source_text is not None and not self.is_lm:
             ids, _, _ = self.encode_sources([source_text])
         else:
@@ -145,3 +191,18 @@ class Predictor:
             seed_tokens.append(" ")  # normalising strips it, but a primer's final space matters
         tokens, unknown = self.generate_tokens(seed_tokens, **kwargs)
         return self.detokenize(tokens), unknown
+
+
+def _joined(parts: list[Translation], level: str) -> Translation:
+    """The translations of consecutive sentences as one (no attention map: it would span
+    several decodes)."""
+    gap = [" "] if level == "char" else []
+    tokens, source, greedy = [], [], []
+    for i, part in enumerate(parts):
+        tokens += (gap if i else []) + part.tokens
+        source += (gap if i else []) + part.source_tokens
+        greedy += (gap if i else []) + part.greedy_tokens
+    text = " ".join(part.text for part in parts)
+    score = float(sum(part.score for part in parts))
+    unknown = [token for part in parts for token in part.unknown]
+    return Translation(text, tokens, source, unknown, score, None, [(text, score)], greedy, pieces=len(parts))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playground.data import DataError
+from playground.paths import require_regular_file
 
 _BOM = "\ufeff"
 _PREVIEW_CHARS = 80
@@ -73,28 +74,63 @@ class PairsFile:
     header: str | None  # the header line when one was detected/declared
 
 
-def read_lines(path: str | os.PathLike, *, max_lines: int | None = None) -> tuple[list[str], set[int]]:
-    """Read a text file as UTF-8 lines, whatever its line endings.
+# Byte-order marks, longest first (the UTF-32-LE mark begins with the UTF-16-LE one).
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
+    (b"\xef\xbb\xbf", "utf-8", "UTF-8"),
+    (b"\xff\xfe", "utf-16-le", "UTF-16"),
+    (b"\xfe\xff", "utf-16-be", "UTF-16"),
+)
+_BINARY_SNIFF_BYTES = 1 << 16
 
-    Returns ``(lines, invalid)`` where ``invalid`` holds the 0-based indices
-    of lines that are not valid UTF-8 (their entry in ``lines`` is a
-    lossy preview). A leading BOM is dropped; a final newline does not make
-    an extra line. Missing file, directory, unreadable or blank file ->
-    ``DataError`` naming the path.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    if path.is_dir():
-        raise DataError(f"{path}: is a directory, expected a text file")
+
+def decode_text(data: bytes, path) -> tuple[str | None, str]:
+    """``data`` of a text file → (text, encoding name) when a byte-order mark names a
+    UTF-16/32 encoding (decoded whole, mark dropped), else (None, "UTF-8") for the caller to
+    decode line by line. Refuses binary data (NUL bytes with no UTF-16/32 mark)."""
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            if codec == "utf-8":
+                break
+            try:
+                return data[len(bom):].decode(codec), name
+            except UnicodeDecodeError as error:
+                raise DataError(f"{path}: starts with a {name} byte-order mark but is not valid {name} "
+                                f"(byte {error.start + len(bom)})") from None
+    nul = data.find(b"\x00", 0, _BINARY_SNIFF_BYTES)
+    if nul >= 0:
+        raise DataError(f"{path}: looks like a binary file (a NUL byte at offset {nul}), not text; "
+                        "a text file must be UTF-8 (or UTF-16/32 with a byte-order mark)")
+    return None, "UTF-8"
+
+
+def read_bytes(path: str | os.PathLike) -> bytes:
+    """The bytes of a regular file; DataError naming the path for anything else."""
+    path = require_regular_file(path, "text file", error=DataError)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise DataError(f"{path}: cannot read ({error.strerror or error})") from None
+
+
+def read_lines(path: str | os.PathLike, *, max_lines: int | None = None) -> tuple[list[str], set[int]]:
+    """Read a text file as lines, whatever its line endings.
+
+    UTF-8 unless a byte-order mark says UTF-16 or UTF-32. Returns ``(lines, invalid)``
+    where ``invalid`` holds the 0-based indices of lines that are not valid UTF-8 (their
+    entry in ``lines`` is a lossy preview). A leading BOM is dropped; a final newline does
+    not make an extra line. Missing file, directory, FIFO or device, unreadable, blank or
+    binary file (NUL bytes; most lines not UTF-8) -> ``DataError`` naming the path.
+    """
+    path = Path(path)
+    data = read_bytes(path)
     invalid: set[int] = set()
+    text, _ = decode_text(data, path)
     try:
         # Fast path: the whole file is valid UTF-8 (the common case).
-        text = data.decode("utf-8")
+        if text is None:
+            text = data.decode("utf-8")
         lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     except UnicodeDecodeError:
         # Slow path: decode line by line so one bad line costs one line.
@@ -106,6 +142,10 @@ def read_lines(path: str | os.PathLike, *, max_lines: int | None = None) -> tupl
             except UnicodeDecodeError:
                 lines.append(raw.decode("utf-8", errors="replace"))
                 invalid.add(index)
+        readable = sum(1 for i, line in enumerate(lines) if i not in invalid and line.strip())
+        if len(invalid) > readable:
+            raise DataError(f"{path}: not UTF-8 text ({len(invalid)} of {len(invalid) + readable} lines are not "
+                            "valid UTF-8); a binary file, or text in another encoding (save it as UTF-8)")
     if lines and lines[-1] == "":
         lines.pop()  # the empty "line" after a final newline
     if lines and lines[0].startswith(_BOM) and 0 not in invalid:
@@ -118,6 +158,24 @@ def read_lines(path: str | os.PathLike, *, max_lines: int | None = None) -> tupl
     if not invalid and not any(line.strip() for line in lines):
         raise DataError(f"{path}: file is empty")
     return lines, invalid
+
+
+def sniff_lines(path: str | os.PathLike, size: int = 65536) -> list[str]:
+    """The first lines of a text file (UTF-16/32 by byte-order mark, else UTF-8), for format
+    guesses; the last one is dropped when the read limit may have cut it."""
+    path = require_regular_file(path, "text file", error=DataError)
+    with open(path, "rb") as handle:
+        head = handle.read(size)
+    for bom, codec, _ in _BOMS:
+        if head.startswith(bom) and codec != "utf-8":
+            text = head[len(bom):].decode(codec, errors="ignore")  # a code unit may be cut at the end
+            break
+    else:
+        text = head.decode("utf-8", errors="replace")
+    lines = text.replace("\r", "\n").split("\n")
+    if len(head) == size and len(lines) > 1:
+        lines.pop()
+    return lines
 
 
 def _is_column_name(cell: str) -> bool:
@@ -135,6 +193,23 @@ def looks_like_header(line: str, delimiter: str) -> bool:
     cells = line.split(delimiter) if delimiter in line else line.split()
     cells = [cell.strip().strip('"').strip().lower() for cell in cells]
     return 2 <= len(cells) <= 4 and all(_is_column_name(cell) for cell in cells)
+
+
+def numbered_columns(line: str, delimiter: str) -> bool:
+    """True for a first line that only numbers the columns: "1<TAB>2", "0,1", "1 2 3"."""
+    cells = line.split(delimiter) if delimiter in line else line.split()
+    cells = [cell.strip().strip('"') for cell in cells]
+    if not 2 <= len(cells) <= 4 or not all(cell.isdigit() for cell in cells):
+        return False
+    numbers = [int(cell) for cell in cells]
+    return numbers[0] in (0, 1) and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+def _mostly_numeric(lines: list[str], delimiter: str) -> bool:
+    """Whether most of the first non-blank ``lines`` hold only numbers (then "1<TAB>2" is data)."""
+    sample = [line for line in lines[:200] if line.strip()][:20]
+    numeric = sum(all(re.fullmatch(r"[\s\d+\-.,:/]*", cell) for cell in line.split(delimiter)) for line in sample)
+    return numeric * 2 > len(sample)
 
 
 def _check_columns(columns: tuple[int, int]) -> tuple[int, int]:
@@ -201,7 +276,8 @@ def load_pairs(
             continue
         if header_pending:
             header_pending = False
-            if header or looks_like_header(line, delimiter):
+            if header or (header is None and (looks_like_header(line, delimiter) or (
+                    numbered_columns(line, delimiter) and not _mostly_numeric(lines[index + 1:], delimiter)))):
                 header_line = line
                 continue
         if use_csv:

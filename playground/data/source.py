@@ -19,11 +19,12 @@ import numpy as np
 
 from playground.data import DataError
 from playground.data.lmtext import BUILTIN_TEXT_PATH, load_text
-from playground.data.pairs import SkippedLine, load_pairs, load_parallel
+from playground.data.pairs import SkippedLine, load_pairs, load_parallel, sniff_lines
 from playground.data.tasks import BUILTIN_TASKS, generate_task
 from playground.data.text import LEVELS, normalize, tokenize
 from playground.data.vocab import Vocabulary
 from playground.heap import collections_paused
+from playground.paths import require_regular_file
 
 #: (source tokens, target tokens); for text corpora the source is [].
 Example = tuple[list[str], list[str]]
@@ -149,6 +150,7 @@ class Corpus:
     target_vocab: Vocabulary | None = None  # from the train split
     dropped_empty: int = 0  # examples with no tokens left after normalisation
     extra: dict[str, Any] = field(default_factory=dict)  # JSON-able facts added by other loaders (e.g. MIDI summary)
+    header: str | None = None  # a pairs file's header line (column names), not trained on
 
     def length_stats(self) -> dict[str, dict[str, float] | None]:
         """Token-count statistics over all splits: {"source": ..., "target": ...}."""
@@ -169,6 +171,7 @@ class Corpus:
                 {"line": s.line, "reason": s.reason, "text": s.text}
                 for s in self.skipped[:_SKIPPED_IN_DESCRIPTION]
             ],
+            "header": self.header,
             "dropped_too_long": self.dropped_too_long,
             "dropped_empty": self.dropped_empty,
             "vocab_sizes": {
@@ -199,12 +202,7 @@ def _swap_if_asked(pairs: list[tuple[str, str]], columns: tuple[int, int], what:
 
 def _looks_like_pairs(path: Path) -> bool:
     """Sniff a .txt file: pairs when most of its first lines contain a tab."""
-    with open(path, "rb") as handle:
-        head = handle.read(_SNIFF_BYTES)
-    lines = head.decode("utf-8", errors="replace").replace("\r", "\n").split("\n")
-    if len(head) == _SNIFF_BYTES and len(lines) > 1:
-        lines.pop()  # the last line may be cut short by the read limit
-    lines = [line for line in lines if line.strip()]
+    lines = [line for line in sniff_lines(path, _SNIFF_BYTES) if line.strip()]
     return sum("\t" in line for line in lines) * 2 > len(lines)
 
 
@@ -214,35 +212,36 @@ def _check_kind(expected: str, kind: str | None, name: str) -> None:
         raise DataError(f"{name} is a {expected} source; it cannot be loaded as kind={kind!r}")
 
 
-def _read_source(name: str, options: DataOptions, kind: str | None) -> tuple[str, list, list[SkippedLine]]:
-    """Return (kind, pairs or text items, skipped lines) for any source string."""
+def _read_source(name: str, options: DataOptions, kind: str | None) -> tuple[str, list, list[SkippedLine], str | None]:
+    """Return (kind, pairs or text items, skipped lines, header line or None) for any source string."""
     if name in BUILTIN_TASKS:
         _check_kind("pairs", kind, name)
         pairs = generate_task(name, options.task_size, options.seed)
-        return "pairs", _swap_if_asked(pairs, options.columns, "built-in tasks"), []
+        return "pairs", _swap_if_asked(pairs, options.columns, "built-in tasks"), [], None
     if name == BUILTIN_TEXT_NAME:
         _check_kind("text", kind, name)
         text = load_text(BUILTIN_TEXT_PATH, window=options.text_window)
-        return "text", text.items, text.skipped
+        return "text", text.items, text.skipped, None
     if _PARALLEL_SEPARATOR in name:
         _check_kind("pairs", kind, name)
         parts = name.split(_PARALLEL_SEPARATOR)
         if len(parts) != 2 or not all(parts):
             raise DataError(f"{name}: parallel files are written SOURCE_FILE::TARGET_FILE")
         loaded = load_parallel(parts[0], parts[1])
-        return "pairs", _swap_if_asked(loaded.pairs, options.columns, "parallel files"), loaded.skipped
+        return "pairs", _swap_if_asked(loaded.pairs, options.columns, "parallel files"), loaded.skipped, None
     path = Path(name)
     if path.is_dir() or path.suffix.lower() in _MUSIC_SUFFIXES:
         _load_music_source(path)
-    if path.is_file():
+    if path.exists() or path.is_symlink():
+        require_regular_file(path, "data file", error=DataError)
         if kind is None:
             suffix = path.suffix.lower()
             kind = "pairs" if suffix in _PAIRS_SUFFIXES or _looks_like_pairs(path) else "text"
         if kind == "text":
             text = load_text(path, window=options.text_window)
-            return "text", text.items, text.skipped
+            return "text", text.items, text.skipped, None
         loaded = load_pairs(path, columns=options.columns)
-        return "pairs", loaded.pairs, loaded.skipped
+        return "pairs", loaded.pairs, loaded.skipped, loaded.header
     if "/" in name or os.sep in name or path.suffix:
         raise DataError(f"{name}: no such file")
     builtins = ", ".join([*BUILTIN_TASKS, BUILTIN_TEXT_NAME])
@@ -307,7 +306,7 @@ def load_source(source: str | os.PathLike, options: DataOptions = DataOptions(),
 
 def _build_corpus(name: str, options: DataOptions, kind: str | None) -> Corpus:
     """The body of ``load_source`` (arguments already checked)."""
-    found_kind, raw, skipped = _read_source(name, options, kind)
+    found_kind, raw, skipped, header = _read_source(name, options, kind)
     if found_kind == "text":
         raw = [("", item) for item in raw]  # one code path: text = pairs with an empty source
 
@@ -366,4 +365,5 @@ def _build_corpus(name: str, options: DataOptions, kind: str | None) -> Corpus:
         source_vocab=Vocabulary.build((s for s, _ in train), level) if found_kind == "pairs" else None,
         target_vocab=Vocabulary.build((t for _, t in train), level),
         dropped_empty=dropped_empty,
+        header=header,
     )

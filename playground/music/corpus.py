@@ -95,7 +95,9 @@ def load_music_source(
         else:
             skipped.append((t.source_path or t.name, "no notes" + ("" if include_drums else " (drums excluded)")))
     if not tunes:
-        raise ValueError(f"{folder}: no usable MIDI tunes ({len(skipped)} file(s) skipped)")
+        reasons = "; ".join(f"{Path(p).name}: {r}" for p, r in skipped[:3])
+        raise ValueError(f"{folder}: no usable MIDI tunes ({len(skipped)} file(s) skipped"
+                         + (f": {reasons}" if reasons else "") + ")")
 
     n_train, n_val, _ = split_counts(len(tunes), val_split, test_split)
     order = np.random.default_rng(seed).permutation(len(tunes))

@@ -8,17 +8,20 @@ on) the broken ones; ``write_midi`` writes a type-1 file atomically.
 from __future__ import annotations
 
 import os
-import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import mido
+
+from playground.atomic import atomic_write
+from playground.paths import special_kind
 
 from .notes import DRUM_CHANNEL, Note, Tune, sort_notes
 
 MIDI_SUFFIXES = (".mid", ".midi")
+# Tempi outside this range are damaged or hostile files (60,000,000 bpm was seen); clamped on read.
+TEMPO_RANGE_BPM = (10.0, 1000.0)
 
 
 class MidiError(ValueError):
@@ -33,6 +36,9 @@ class MidiError(ValueError):
 
 def _open_midi(path: Path) -> mido.MidiFile:
     """Parse ``path`` with mido, translating every failure into MidiError."""
+    special = special_kind(path)
+    if special:
+        raise MidiError(path, f"is {special}, not a MIDI file")
     try:
         return mido.MidiFile(str(path))
     except EOFError:
@@ -98,6 +104,14 @@ def read_midi(path: str | os.PathLike, *, include_drums: bool = False, track: in
     )
 
 
+def clamp_tempo(bpm: float) -> float:
+    """``bpm`` within TEMPO_RANGE_BPM (a non-number becomes the MIDI default, 120)."""
+    low, high = TEMPO_RANGE_BPM
+    if not bpm == bpm or bpm in (float("inf"), float("-inf")):
+        return 120.0
+    return min(max(float(bpm), low), high)
+
+
 def _collect(mid: mido.MidiFile, *, include_drums: bool, track: int | None):
     """Walk the tracks; return (notes, [(tick, bpm)], [(tick, (num, den))])."""
     tpb = mid.ticks_per_beat
@@ -120,7 +134,7 @@ def _collect(mid: mido.MidiFile, *, include_drums: bool, track: int | None):
             if msg.type == "set_tempo":
                 # Files store microseconds per beat: round the bpm to 0.001 so 101 reads back as 101.0.
                 # On a clash at one tick the later track wins.
-                tempos[tick] = round(float(mido.tempo2bpm(msg.tempo)), 3)
+                tempos[tick] = clamp_tempo(round(float(mido.tempo2bpm(msg.tempo)), 3))
             elif msg.type == "time_signature":
                 signatures[tick] = (int(msg.numerator), int(msg.denominator))
             elif not want_notes or msg.type not in ("note_on", "note_off"):
@@ -256,7 +270,8 @@ def _build_midifile(tune: Tune, tempos, signatures, ticks_per_beat: int, program
     # Per track: (tick, order, message); order puts offs before ons at one tick.
     events: list[list[tuple[int, int, mido.Message | mido.MetaMessage]]] = [[] for _ in range(n_tracks)]
     for beat, bpm in tempos:
-        events[0].append((tick(beat), 0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm))))
+        tempo = mido.bpm2tempo(clamp_tempo(bpm))
+        events[0].append((tick(beat), 0, mido.MetaMessage("set_tempo", tempo=tempo)))
     for beat, (num, den) in signatures:
         events[0].append((tick(beat), 0, mido.MetaMessage("time_signature", numerator=num, denominator=den)))
     programmed: set[tuple[int, int]] = set()
@@ -293,40 +308,4 @@ def _atomic_save(mid: mido.MidiFile, path: Path) -> None:
         raise MidiError(path, f"could not write ({type(exc).__name__}: {exc})") from exc
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -> Path:
-    """Call ``write(fh)`` on a temp file in the target folder, then os.replace it over ``path``.
-
-    A failure at any point removes the temp file and leaves a previous
-    ``path`` untouched. The new file gets the usual permissions (0666 minus
-    umask, or the mode of the file it replaces) -- mkstemp's 0600 would not.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, _target_mode(path))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
-
-
-def _target_mode(path: Path) -> int:
-    """Permission bits for a new file at ``path``."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        umask = os.umask(0)  # the only portable way to read the umask
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-__all__ = ["MidiError", "MidiLoad", "atomic_write", "find_midi_files", "load_midi_folder", "read_midi", "write_midi"]
+__all__ = ["MidiError", "MidiLoad", "TEMPO_RANGE_BPM", "atomic_write", "clamp_tempo", "find_midi_files", "load_midi_folder", "read_midi", "write_midi"]

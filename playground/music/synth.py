@@ -16,7 +16,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .midi_io import atomic_write
+from playground.atomic import atomic_write
 from .notes import Note
 
 HARMONICS = (1.0, 0.45, 0.25, 0.12, 0.07, 0.035)  # relative amplitude of harmonic 1, 2, ...

@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+#: Statuses of a run that failed (no usable result from this run beyond its last checkpoint).
+FAILED = ("nan", "diverged", "error")
+
+
 class StopTraining(Exception):
     """Raised by a callback to stop training cleanly (like pressing Stop)."""
 
@@ -52,7 +56,7 @@ class EpochEnd:
 
 @dataclass(frozen=True)
 class TrainFinished:
-    status: str  # "done" | "stopped" | "early_stopped" | "nan" | "error"
+    status: str  # "done" | "stopped" | "early_stopped" | "nan" | "diverged" | "error"
     message: str
     epochs_completed: int
     best_val_loss: float | None = None

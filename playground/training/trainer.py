@@ -22,12 +22,15 @@ from playground.training import events as ev
 from playground.training.pipeline import batches_per_epoch, encode_split, make_dataset, pad_batch
 
 VAL_EXACT_MATCH_ITEMS = 1000  # cap on validation items greedy-decoded per epoch
+# A batch loss this many times the run's starting loss (or ln V, if larger) means the run
+# diverged: gradient clipping keeps such a loss finite, so a NaN check alone never fires.
+DIVERGENCE_FACTOR = 4.0
 
 
 @dataclass
 class TrainResult:
     model: object  # the trained Seq2SeqModel (usable even when stopped)
-    status: str  # done | stopped | early_stopped | nan | error
+    status: str  # done | stopped | early_stopped | nan | diverged | error
     message: str
     epochs_completed: int
     history: dict
@@ -237,6 +240,7 @@ class Trainer:
         step = first_epoch * n_batches
         status, message = "done", f"Trained {cfg.epochs} epochs"
         epochs_left = cfg.epochs - first_epoch
+        loss_limit = None  # set from the first batch of this run
         for epoch in range(first_epoch, cfg.epochs):
             dataset = make_dataset(train, cfg.batch_size, bucket_width=cfg.bucket_width, seed=cfg.seed + epoch)
             dataset = plan.strategy.experimental_distribute_dataset(dataset)
@@ -250,12 +254,12 @@ class Trainer:
                     break
                 loss_sum, correct, count = (float(v) for v in train_step(source, target_in, target_out))
                 loss = loss_sum / max(count, 1.0)
-                if not math.isfinite(loss):
+                if loss_limit is None and math.isfinite(loss):
+                    loss_limit = DIVERGENCE_FACTOR * max(loss, math.log(max(self.model_config.target_vocab_size, 2)))
+                if not math.isfinite(loss) or loss > loss_limit:
                     model.set_weights(good_weights)
-                    status = "nan"
-                    message = (f"Loss became {loss} at epoch {epoch + 1}, batch {batch_index + 1}: training "
-                               f"stopped and the weights from the end of epoch {epoch} (last good) restored. "
-                               "Try a lower learning rate or gradient clipping.")
+                    status = "nan" if not math.isfinite(loss) else "diverged"
+                    message = self._failure_message(loss, loss_limit, epoch, batch_index)
                     break
                 sums += (loss_sum, correct, count)
                 step += 1
@@ -269,7 +273,7 @@ class Trainer:
                 history["batch_loss"].append(round(loss, 5))
                 self._emit(ev.BatchEnd(epoch, batch_index, step, loss, correct / max(count, 1.0),
                                        throughput, elapsed, eta))
-            if status == "nan":
+            if status in ev.FAILED:
                 break
             if self._stop.is_set():
                 status, message = "stopped", f"Stopped during epoch {epoch + 1}; the model is usable as it is"
@@ -301,6 +305,18 @@ class Trainer:
         best = None if best_val == math.inf else best_val
         self.callback(ev.TrainFinished(status, message, self._epochs_completed(), best))
         return TrainResult(model, status, message, self._epochs_completed(), history)
+
+    def _failure_message(self, loss, limit, epoch, batch_index) -> str:
+        where = f"at epoch {epoch + 1}, batch {batch_index + 1}"
+        if math.isfinite(loss):
+            what = f"Training diverged {where}: the loss reached {loss:.4g} (the limit is {limit:.3g}, 4x where it started)"
+        else:
+            what = f"The loss became {loss} {where}"
+        rate = self.train_config.learning_rate
+        kept = (f"the weights from the end of epoch {epoch} (last good) were restored" if epoch > 0 else
+                "no epoch had finished, so there is no model to keep")
+        return (f"{what}; training stopped and {kept}. The learning rate {rate:g} is likely too high: "
+                f"try {rate / 10:g}.")
 
     def _emit(self, event):
         try:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox
                                QVBoxLayout, QWidget)
 
 from playground.config import DEVICES, OPTIMIZERS, TrainConfig
+from playground.training.events import FAILED
 from playground.ui import dialogs
 from playground.ui.plots import TrainingPlots
 from playground.ui.workers import TrainRunner, TrainWorker
@@ -339,7 +340,7 @@ class TrainPanel(QWidget):
         if result.model is not None and result.status != "error":
             self.state.set_model(result.model, None)
         self.state.runs_changed.emit()
-        if result.status in ("error", "nan"):
+        if result.status in FAILED:
             dialogs.error(self, "Training stopped", result.message)
         self.training_finished.emit(result)
 

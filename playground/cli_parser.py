@@ -1,0 +1,210 @@
+"""The command line's arguments: every value is checked where it is parsed, and every
+error is one line naming its option (no usage dump)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+EXIT_ERROR = 2
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line on stderr, exit code 2."""
+
+    def error(self, message):
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _number(text: str, kind):
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole number' if kind is int else 'number'}")
+    if kind is float and not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def whole(low: int | None = None, high: int | None = None):
+    """An argparse type: a whole number in [low, high]."""
+    def parse(text: str) -> int:
+        value = _number(text, int)
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(_range_text(value, low, high, "a whole number"))
+        return value
+    parse.__name__ = "whole number"
+    return parse
+
+
+def real(low: float | None = None, high: float | None = None, *, low_open: bool = False):
+    """An argparse type: a finite number in [low, high] ((low, high] when ``low_open``)."""
+    def parse(text: str) -> float:
+        value = _number(text, float)
+        too_low = low is not None and (value <= low if low_open else value < low)
+        if too_low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(_range_text(value, low, high, "a number", low_open))
+        return value
+    parse.__name__ = "number"
+    return parse
+
+
+def _range_text(value, low, high, what, low_open=False) -> str:
+    if low is not None and high is not None:
+        return f"must be {what} {'above' if low_open else 'from'} {low:g} {'up ' if low_open else ''}to {high:g}, " \
+               f"got {value:g}"
+    if low is not None:
+        return f"must be {what} {'>' if low_open else '>='} {low:g}, got {value:g}"
+    return f"must be {what} <= {high:g}, got {value:g}"
+
+
+def nonempty(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty")
+    return text
+
+
+POSITIVE = whole(1)
+NON_NEGATIVE = whole(0)
+
+
+def build_parser(commands) -> argparse.ArgumentParser:
+    """The parser; ``commands`` maps command names to their functions."""
+    from playground import __version__
+    from playground.config import ATTENTIONS, CELLS, DEVICES, OPTIMIZERS, SEQ2SEQ_MODES
+    from playground.limits import MAX_BARS, MAX_BEAM_WIDTH, MAX_GENERATED_TOKENS
+
+    parser = OneLineParser(prog="playground", description="Seq2Seq Playground command line")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("datasets", help="list the built-in datasets")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=commands["datasets"])
+
+    def data_args(p):
+        p.add_argument("--level", choices=("char", "word"))
+        p.add_argument("--lowercase", action="store_true")
+        p.add_argument("--max-length", type=POSITIVE)
+        p.add_argument("--max-samples", type=POSITIVE)
+        p.add_argument("--reverse-source", action="store_true", help="reverse source tokens (Sutskever et al.)")
+        p.add_argument("--val-split", type=real(0, 0.9))
+        p.add_argument("--seed", type=int)
+        p.add_argument("--task-size", type=POSITIVE, help="pairs generated for a built-in task")
+
+    def music_args(p):
+        p.add_argument("--encoding", choices=("melody", "events"),
+                       help="music: monophonic melody on a 16th-note grid (default) or polyphonic events")
+        p.add_argument("--window", type=NON_NEGATIVE, metavar="TOKENS",
+                       help="music: cut train/validation tunes into pieces of at most TOKENS tokens "
+                            "(default 256; 0 = whole tunes); test tunes stay whole")
+        p.add_argument("--transpose", action="store_true",
+                       help="music: add training copies transposed by -2..+2 semitones")
+        p.add_argument("--include-drums", action="store_true", help="music: keep MIDI channel 10 (drums)")
+
+    force_help = "replace an existing file of another kind (never a folder we did not create, never an input)"
+
+    p = sub.add_parser("data-info", help="describe a dataset: pairs, skipped lines, vocabularies, lengths")
+    p.add_argument("source", type=nonempty)
+    data_args(p)
+    music_args(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=commands["data-info"])
+
+    p = sub.add_parser("train", help="train a model; writes the model file after every epoch")
+    p.add_argument("source", type=nonempty)
+    p.add_argument("--out", required=True, help="model file to write (also the per-epoch checkpoint)")
+    p.add_argument("--force", action="store_true", help=force_help)
+    p.add_argument("--task", choices=("translate", "lm"))
+    p.add_argument("--mode", choices=SEQ2SEQ_MODES, default="attention")
+    p.add_argument("--cell", choices=CELLS, default="lstm")
+    p.add_argument("--layers", type=whole(1, 4), default=1)
+    p.add_argument("--units", type=whole(1, 8192), default=128)
+    p.add_argument("--embedding-dim", type=whole(1, 4096), default=64)
+    p.add_argument("--bidirectional", action="store_true")
+    p.add_argument("--attention", choices=ATTENTIONS, default="general")
+    p.add_argument("--dropout", type=real(0, 0.9), default=0.0)
+    p.add_argument("--epochs", type=whole(1, 100000), help="default: 10, or the built-in task's recommendation")
+    p.add_argument("--batch-size", type=whole(1, 1 << 16), help="default: 64, or the built-in task's recommendation")
+    p.add_argument("--learning-rate", type=real(0, low_open=True),
+                   help="default: 0.003, or the built-in task's recommendation")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    p.add_argument("--early-stopping", type=NON_NEGATIVE, default=0, metavar="EPOCHS")
+    p.add_argument("--device", choices=DEVICES, default="auto")
+    p.add_argument("--mixed-precision", action="store_true", help="float16 compute on GPU")
+    p.add_argument("--resume", metavar="CHECKPOINT", help="continue training from a model file")
+    data_args(p)
+    music_args(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=commands["train"], seed=None)
+
+    p = sub.add_parser("evaluate", help="exact match, token accuracy, BLEU, chrF on the test split or SOURCE")
+    p.add_argument("model")
+    p.add_argument("source", nargs="?")
+    p.add_argument("--beam", type=whole(1, MAX_BEAM_WIDTH), default=1)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=commands["evaluate"])
+
+    p = sub.add_parser("translate", help="translate TEXT (or stdin lines)")
+    p.add_argument("model")
+    p.add_argument("text", nargs="*")
+    p.add_argument("--beam", type=whole(1, MAX_BEAM_WIDTH), default=1)
+    p.add_argument("--n-best", type=whole(1, MAX_BEAM_WIDTH), default=1)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=commands["translate"])
+
+    p = sub.add_parser("generate", help="generate from a language model")
+    p.add_argument("model")
+    p.add_argument("--seed", help="seed text; for music models a MIDI pitch (60) or a note name (C4 = 60, F#3)")
+    p.add_argument("--length", type=whole(1, MAX_GENERATED_TOKENS), default=100,
+                   help="tokens to generate after the seed; music melody models: 16th-note steps (64 = 4 bars "
+                        f"of 4/4); at most {MAX_GENERATED_TOKENS:,}")
+    p.add_argument("--bars", type=real(0, MAX_BARS, low_open=True), help="music: bars to generate (overrides --length)")
+    p.add_argument("--primer", metavar="MIDI", help="music: continue the first bars of this MIDI file")
+    p.add_argument("--primer-bars", type=real(0, MAX_BARS, low_open=True), default=2.0,
+                   help="music: bars of --primer to use (default 2)")
+    p.add_argument("--temperature", type=real(0, low_open=True), default=1.0)
+    p.add_argument("--top-k", type=NON_NEGATIVE, default=0)
+    p.add_argument("--top-p", type=real(0, 1, low_open=True), default=1.0)
+    p.add_argument("--random-seed", type=int, default=0, help="sampling seed (same seed → same output)")
+    p.add_argument("--out", help="music: write the generated tune as MIDI")
+    p.add_argument("--wav", help="music: also render it to WAV")
+    p.add_argument("--force", action="store_true", help=force_help)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=commands["generate"])
+
+    p = sub.add_parser("export", help="export for other runtimes")
+    p.add_argument("model")
+    p.add_argument("--format", default="savedmodel")
+    p.add_argument("--out", required=True)
+    p.add_argument("--force", action="store_true", help=force_help)
+    p.set_defaults(func=commands["export"])
+
+    p = sub.add_parser("info", help="describe a model file")
+    p.add_argument("model")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=commands["info"])
+    return parser
+
+
+def stdin_lines(stream=None, max_chars: int | None = None):
+    """Non-blank lines of ``stream`` (stdin), each read with a length cap: a longer line
+    (or endless input with no newline, like /dev/zero) is an error naming its number."""
+    from playground.limits import MAX_STDIN_LINE_CHARS
+
+    stream = stream or sys.stdin
+    max_chars = max_chars or MAX_STDIN_LINE_CHARS
+    number = 0
+    while True:
+        line = stream.readline(max_chars + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > max_chars and not line.endswith("\n"):
+            raise ValueError(f"stdin line {number}: longer than {max_chars:,} characters; refused")
+        if "\x00" in line:
+            raise ValueError(f"stdin line {number}: holds NUL characters (binary input?); refused")
+        if line.strip():
+            yield line.rstrip("\r\n")

@@ -1,0 +1,41 @@
+"""Bounds on what one request may ask for, and the checks that enforce them (no TensorFlow).
+
+Every decode and generation is bounded whatever the input: a request past these limits is
+refused with a message naming the parameter, never left to run for minutes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+MAX_GENERATED_TOKENS = 10_000  # one generation call (text or music)
+MAX_BARS = 512.0  # music generation, in bars
+MAX_BEAM_WIDTH = 64
+MAX_SENTENCES = 64  # pieces of one over-long input translated one by one
+MAX_STDIN_LINE_CHARS = 100_000  # one line read from standard input
+
+
+def _is_whole(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def check_sampling(*, length: int | None = None, temperature: float = 1.0, top_k: int = 0,
+                   top_p: float = 1.0) -> None:
+    """ValueError naming the parameter for values that make no sense."""
+    if length is not None and (not _is_whole(length) or not 1 <= length <= MAX_GENERATED_TOKENS):
+        raise ValueError(f"length must be a whole number from 1 to {MAX_GENERATED_TOKENS:,}, got {length!r}")
+    if not (isinstance(temperature, (int, float)) and math.isfinite(temperature) and temperature > 0):
+        raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+    if not _is_whole(top_k) or top_k < 0:
+        raise ValueError(f"top_k must be a whole number >= 0 (0 = off), got {top_k!r}")
+    if not (isinstance(top_p, (int, float)) and 0 < top_p <= 1):
+        raise ValueError(f"top_p must be in (0, 1], got {top_p!r}")
+
+
+def check_beam(beam_width, n_best) -> None:
+    """ValueError naming the parameter unless both are whole numbers in 1..MAX_BEAM_WIDTH."""
+    for name, value in (("beam_width", beam_width), ("n_best", n_best)):
+        if not _is_whole(value) or not 1 <= value <= MAX_BEAM_WIDTH:
+            raise ValueError(f"{name} must be a whole number from 1 to {MAX_BEAM_WIDTH}, got {value!r}")
