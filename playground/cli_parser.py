@@ -51,12 +51,13 @@ def real(low: float | None = None, high: float | None = None, *, low_open: bool 
 
 
 def _range_text(value, low, high, what, low_open=False) -> str:
+    show = lambda v: f"{v:,}" if isinstance(v, int) else f"{v:g}"  # noqa: E731
     if low is not None and high is not None:
-        return f"must be {what} {'above' if low_open else 'from'} {low:g} {'up ' if low_open else ''}to {high:g}, " \
-               f"got {value:g}"
+        span = f"above {show(low)} up to {show(high)}" if low_open else f"from {show(low)} to {show(high)}"
+        return f"must be {what} {span}, got {show(value)}"
     if low is not None:
-        return f"must be {what} {'>' if low_open else '>='} {low:g}, got {value:g}"
-    return f"must be {what} <= {high:g}, got {value:g}"
+        return f"must be {what} {'>' if low_open else '>='} {show(low)}, got {show(value)}"
+    return f"must be {what} <= {show(high)}, got {show(value)}"
 
 
 def nonempty(text: str) -> str:

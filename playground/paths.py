@@ -19,12 +19,13 @@ from pathlib import Path
 EXPORT_MARKER = "playground-export.json"
 #: What a command writes → the kinds of existing file it may replace without ``force``.
 REPLACEABLE = {"model": ("model",), "midi": ("midi", "wav"), "wav": ("midi", "wav"), "export": ("export",),
-               "csv": ("csv",), "png": ("png",)}
+               "table": ("table",), "png": ("png",)}
 _WHAT = {"model": "a model file", "midi": "a MIDI file", "wav": "a WAV file", "export": "an export folder",
-         "csv": "a CSV file", "png": "a PNG image"}
+         "table": "a table (CSV/TSV)", "png": "a PNG image"}
 _KIND_WORDS = {"model": "a Keras model file", "midi": "a MIDI file", "wav": "a WAV file", "png": "a PNG image",
-               "csv": "a text/CSV file", "export": "an earlier export", "file": "a file of another kind",
+               "table": "a CSV/TSV table", "export": "an earlier export", "file": "a file of another kind",
                "empty_dir": "an empty folder", "dir": "a folder", "missing": "nothing"}
+_TABLE_SUFFIXES = (".csv", ".tsv")
 
 
 class PathRefused(ValueError):
@@ -100,7 +101,7 @@ def is_export_folder(path: Path) -> bool:
 
 
 def existing_kind(path: str | os.PathLike) -> str:
-    """missing | model | midi | wav | png | csv | export | empty_dir | dir | file | special."""
+    """missing | model | midi | wav | png | table | export | empty_dir | dir | file | special."""
     path = Path(path)
     if special_kind(path):
         return "special"
@@ -119,8 +120,8 @@ def existing_kind(path: str | os.PathLike) -> str:
         return "png"
     if head.startswith(b"PK\x03\x04") and is_keras_archive(path):
         return "model"
-    if path.suffix.lower() == ".csv" and b"\x00" not in _head(path, 4096):
-        return "csv"
+    if path.suffix.lower() in _TABLE_SUFFIXES and b"\x00" not in _head(path, 4096):
+        return "table"
     return "file"
 
 
@@ -133,7 +134,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def check_output(path: str | os.PathLike | None, writes: str, *, option: str = "--out", inputs=(),
                  force: bool = False) -> Path:
-    """Checks that ``writes`` (model | midi | wav | export | csv | png) may go to ``path``
+    """Checks that ``writes`` (model | midi | wav | export | table | png) may go to ``path``
     → ``path`` as a Path. Raises :class:`PathRefused` (``forceable`` where ``force`` would
     allow it). ``inputs``: paths the same command reads, never written over."""
     if writes not in REPLACEABLE:
@@ -171,7 +172,7 @@ def check_output(path: str | os.PathLike | None, writes: str, *, option: str = "
 
 
 def _example(writes: str) -> str:
-    return {"model": "model.keras", "midi": "tune.mid", "wav": "tune.wav", "csv": "history.csv",
+    return {"model": "model.keras", "midi": "tune.mid", "wav": "tune.wav", "table": "history.csv",
             "png": "plot.png"}.get(writes, "out")
 
 

@@ -7,8 +7,11 @@ record messages and answer questions without a modal dialog blocking the event l
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from playground.paths import PathRefused, check_output, existing_kind
 
 log = logging.getLogger("playground.ui")
 
@@ -56,5 +59,32 @@ def open_dir(parent: QWidget | None, title: str, directory: str = "") -> str:
 def save_file(parent: QWidget | None, title: str, filters: str = "All files (*)", directory: str = "") -> str:
     if HOOK is not None:
         return HOOK("save", title, filters) or ""
-    path, _ = QFileDialog.getSaveFileName(parent, title, directory, filters)
+    # We ask before replacing (confirm_output), with the kind of what is there.
+    path, _ = QFileDialog.getSaveFileName(parent, title, directory, filters,
+                                          options=QFileDialog.Option.DontConfirmOverwrite)
     return path
+
+
+_REPLACE_WHAT = {"model": "model", "midi": "MIDI file", "wav": "WAV file", "export": "export",
+                 "table": "table", "png": "image"}
+
+
+def confirm_output(parent: QWidget | None, path: str, writes: str, *, inputs=()) -> Path | None:
+    """The rules of :func:`playground.paths.check_output`, asked as a person would be: a file
+    of the same kind → "Replace it?"; one of another kind → "Replace it anyway?" (the CLI's
+    --force); a folder we did not create or an input → refused with a message.
+    → the path to write, or None when refused or declined."""
+    try:
+        target = check_output(path, writes, inputs=inputs)
+    except PathRefused as refused:
+        if not refused.forceable:
+            error(parent, "Cannot write there", str(refused))
+            return None
+        text = str(refused).split("; refused")[0]
+        if not question(parent, "Replace a file of another kind?", f"{text}.\n\nReplace it anyway?"):
+            return None
+        return check_output(path, writes, inputs=inputs, force=True)
+    if existing_kind(target) != "missing" and existing_kind(target) != "empty_dir":
+        if not question(parent, "Replace?", f"{target} already exists. Replace the {_REPLACE_WHAT[writes]}?"):
+            return None
+    return target

@@ -5,8 +5,10 @@ a message naming the file and the problem, and the app keeps its state."""
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
+from playground.atomic import atomic_write
 from playground.ui import dialogs
 from playground.ui.workers import run_job
 
@@ -55,8 +57,11 @@ def save_model(window, path: str | None = None, on_done=None) -> None:
     path = path or dialogs.save_file(window, "Save the model", MODEL_FILTER)
     if not path:
         return
-    if not path.endswith(".keras"):
-        path += ".keras"
+    if not str(path).endswith(".keras"):
+        path = f"{path}.keras"
+    path = dialogs.confirm_output(window, path, "model")
+    if path is None:
+        return
 
     def work():
         from playground.modelfile import save_model as save
@@ -82,12 +87,15 @@ def export_savedmodel(window, path: str | None = None, on_done=None) -> None:
     path = path or dialogs.save_file(window, "Export a TensorFlow SavedModel (a folder)", "Folder (*)")
     if not path:
         return
+    path = dialogs.confirm_output(window, path, "export", inputs=[window.state.model_path])
+    if path is None:
+        return
     window.statusBar().showMessage(f"Exporting SavedModel to {path}…")
 
     def work():
         from playground.export import export_savedmodel as export
 
-        return export(model, path)
+        return export(model, path, model_path=window.state.model_path)
 
     def done(written):
         window.statusBar().showMessage(f"Exported SavedModel {written} (signature 'translate')", 8000)
@@ -102,6 +110,9 @@ def save_plots(window, stem: str | None = None) -> list[str]:
     if not stem:
         return []
     stem = stem[:-4] if stem.endswith(".png") else stem
+    for suffix in ("loss", "accuracy"):
+        if dialogs.confirm_output(window, f"{stem}-{suffix}.png", "png") is None:
+            return []
     try:
         written = window.train_panel.plots.export_png(stem)
     except (OSError, RuntimeError) as exc:
@@ -131,18 +142,21 @@ def save_history_csv(window, path: str | None = None) -> str | None:
     path = path or dialogs.save_file(window, "Save the training history (CSV)", "CSV (*.csv)")
     if not path:
         return None
+    batches = Path(path).with_name(Path(path).stem + "-batches.csv")
+    if dialogs.confirm_output(window, path, "table") is None or dialogs.confirm_output(window, batches, "table") is None:
+        return None
+
+    epoch_text, batch_text = io.StringIO(newline=""), io.StringIO(newline="")
+    writer = csv.DictWriter(epoch_text, EPOCH_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(epochs)
+    csv.writer(batch_text).writerows([["batch", "loss"], *enumerate(batch_loss, 1)])
     try:
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, EPOCH_COLUMNS, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(epochs)
-        batches = Path(path).with_name(Path(path).stem + "-batches.csv")
-        with open(batches, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["batch", "loss"])
-            writer.writerows(enumerate(batch_loss, 1))
+        atomic_write(path, lambda handle: handle.write(epoch_text.getvalue().encode("utf-8")))
+        atomic_write(batches, lambda handle: handle.write(batch_text.getvalue().encode("utf-8")))
     except OSError as exc:
         dialogs.error(window, "Could not save the history", f"{path}: {exc.strerror or exc}")
         return None
     window.statusBar().showMessage(f"Saved {path} and {batches.name}", 5000)
     return path
+

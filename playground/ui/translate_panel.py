@@ -11,6 +11,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
                                QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
+from playground.atomic import atomic_write
+from playground.data import DataError
+from playground.data.pairs import read_lines
 from playground.ui import dialogs
 from playground.ui.heatmap import AttentionHeatmap
 from playground.ui.workers import run_job
@@ -239,10 +242,11 @@ class TranslatePanel(QWidget):
         if not path:
             return
         try:
-            lines = Path(path).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            dialogs.error(self, "Could not read the file", f"{path}: {exc}")
+            lines, invalid = read_lines(path)
+        except DataError as exc:
+            dialogs.error(self, "Could not read the file", str(exc))
             return
+        lines = [line for i, line in enumerate(lines) if i not in invalid]
         self.batch_input.setPlainText("\n".join(line.split("\t")[0] for line in lines))
 
     def translate_batch(self):
@@ -280,12 +284,15 @@ class TranslatePanel(QWidget):
         path = path or dialogs.save_file(self, "Save translations", "TSV (*.tsv)")
         if not path:
             return
+        if not str(path).lower().endswith((".tsv", ".csv")):
+            path = f"{path}.tsv"
+        path = dialogs.confirm_output(self, path, "table")
+        if path is None:
+            return
         clean = lambda s: s.replace("\t", " ").replace("\n", " ")  # noqa: E731
+        rows = ["input\ttranslation\tscore"] + [f"{clean(s)}\t{clean(t)}\t{score:.4f}" for s, t, score in self.batch_rows]
         try:
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write("input\ttranslation\tscore\n")
-                for s, t, score in self.batch_rows:
-                    handle.write(f"{clean(s)}\t{clean(t)}\t{score:.4f}\n")
+            atomic_write(path, lambda handle: handle.write(("\n".join(rows) + "\n").encode("utf-8")))
         except OSError as exc:
             dialogs.error(self, "Could not save", f"{path}: {exc.strerror or exc}")
 

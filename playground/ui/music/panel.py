@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.music_generate import MusicModelInfo, pitch_name
+from playground.ui import dialogs
 from playground.ui.music.audio import SAMPLE_RATE, AudioPlayer, MidiPortPlayer, audio_status, midi_output_ports
 from playground.ui.music.piano_roll import PianoRoll
 
@@ -382,7 +382,7 @@ class MusicPanel(QWidget):
     # -- saving ----------------------------------------------------------------------------
 
     def _ask_path(self, caption, suffix, filter_text):
-        path, _ = QFileDialog.getSaveFileName(self, caption, f"generated{suffix}", filter_text)
+        path = dialogs.save_file(self, caption, filter_text, f"generated{suffix}")
         if path and not path.lower().endswith(suffix):
             path += suffix
         return path or None
@@ -393,6 +393,9 @@ class MusicPanel(QWidget):
             return None
         path = path or self._ask_path("Save MIDI", ".mid", "MIDI files (*.mid *.midi)")
         if not path:
+            return None
+        path = dialogs.confirm_output(self, path, "midi")
+        if path is None:
             return None
         from playground.music.midi_io import write_midi
 
@@ -410,6 +413,9 @@ class MusicPanel(QWidget):
             return None
         path = path or self._ask_path("Save WAV", ".wav", "WAV audio (*.wav)")
         if not path:
+            return None
+        path = dialogs.confirm_output(self, path, "wav")
+        if path is None:
             return None
         from playground.music.synth import render, write_wav
 
