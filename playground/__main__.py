@@ -1,3 +1,3 @@
-from playground.cli import main
+from playground.cli import entry_point
 
-raise SystemExit(main())
+raise SystemExit(entry_point())

@@ -5,6 +5,7 @@ Ctrl-C anywhere is one line saying what was kept, exit code 130."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -457,5 +458,18 @@ def main(argv=None) -> int:
         return EXIT_ERROR
 
 
+def entry_point() -> int:
+    """The console script and ``python -m playground``: ``main()``, then an exit that keeps
+    the code 130 after Ctrl-C. (A KeyboardInterrupt that lands in code a C extension runs,
+    as TensorFlow's import does, makes CPython kill itself with SIGINT at shutdown even
+    though the exception was handled; ``os._exit`` skips that: all was saved or cleaned up.)"""
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(entry_point())

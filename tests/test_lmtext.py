@@ -68,8 +68,10 @@ def test_errors(tmp_path):
         load_text(tmp_path / "missing.txt")
     with pytest.raises(DataError, match="empty"):
         load_text(write(tmp_path, ""))
-    with pytest.raises(DataError, match="no readable text"):
-        load_text(write(tmp_path, b"\xff\xfe\n"))
+    with pytest.raises(DataError, match="not valid UTF-16"):
+        load_text(write(tmp_path, b"\xff\xfe\n"))  # a UTF-16 byte-order mark, then half a code unit
+    with pytest.raises(DataError, match="not UTF-8 text"):
+        load_text(write(tmp_path, b"\xc3\x28\n\xa0\xa1\n"))
     with pytest.raises(ValueError, match="auto, lines, windows"):
         load_text(BUILTIN_TEXT_PATH, mode="paragraphs")
     with pytest.raises(ValueError, match="window"):
