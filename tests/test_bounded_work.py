@@ -92,16 +92,17 @@ def test_parameter_count_from_config_matches_keras():
     from playground.models.params import parameter_count
     from playground.models.seq2seq import Seq2SeqModel
 
-    for mode, cell, bidirectional, layers in itertools.product(
-            ("basic", "feedback", "peek", "attention", "lm"), ("rnn", "gru", "lstm"), (False, True), (1, 2)):
-        if mode == "lm" and bidirectional:
-            continue
-        for attention in (("dot", "general", "additive") if mode == "attention" else ("general",)):
-            config = ModelConfig(mode=mode, cell=cell, bidirectional=bidirectional, layers=layers,
-                                 attention=attention, units=6, embedding_dim=5, target_vocab_size=9,
-                                 source_vocab_size=0 if mode == "lm" else 11)
-            model = Seq2SeqModel(config.to_dict(), {}).build_with_dummy_inputs()
-            assert parameter_count(config) == model.count_params(), config
+    # Every mode × cell, deep and (where allowed) bidirectional; every attention score once more.
+    cases = [(mode, cell, mode != "lm", 2, "general") for mode, cell in itertools.product(
+        ("basic", "feedback", "peek", "attention", "lm"), ("rnn", "gru", "lstm"))]
+    cases += [("attention", "lstm", False, 1, score) for score in ("dot", "general", "additive")]
+    cases += [("attention", "gru", True, 1, "additive"), ("basic", "lstm", True, 3, "general")]
+    for mode, cell, bidirectional, layers, attention in cases:
+        config = ModelConfig(mode=mode, cell=cell, bidirectional=bidirectional, layers=layers,
+                             attention=attention, units=6, embedding_dim=5, target_vocab_size=9,
+                             source_vocab_size=0 if mode == "lm" else 11)
+        model = Seq2SeqModel(config.to_dict(), {}).build_with_dummy_inputs()
+        assert parameter_count(config) == model.count_params(), config
 
 
 def test_long_input_is_capped_or_translated_sentence_by_sentence(tiny_model):
