@@ -127,24 +127,19 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -
     Any failure (an exception, a full disk) removes the temporary and leaves a previous
     ``path`` untouched; a kill leaves a temporary that the next write removes.
     """
-    path = Path(path)
-    tmp = temp_file_for(path)
-    try:
+    def save(tmp: Path):
         with open(tmp, "wb") as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, new_file_mode(path))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+
+    return atomic_save_with(path, save)
 
 
 def atomic_save_with(path: str | os.PathLike, save: Callable[[Path], object], *, suffix: str = "") -> Path:
-    """Like :func:`atomic_write` for writers that take a file name (``save(tmp_path)``);
-    ``suffix`` is appended to the temporary's name for writers that check it (Keras: .keras)."""
+    """Calls ``save(tmp_path)`` for a temporary beside ``path``, then moves it over ``path``
+    (failures as in :func:`atomic_write`); ``suffix`` ends the temporary's name, for writers
+    that check it (Keras: .keras)."""
     path = Path(path)
     tmp = temp_file_for(path, suffix)
     try:

@@ -55,3 +55,20 @@ def tiny_model_file(tiny_model, tmp_path_factory):
     path = tmp_path_factory.mktemp("models") / "tiny.keras"
     save_model(tiny_model, path)
     return path
+
+
+def rewrite_archive_config(source, target, change):
+    """Copies a model archive with its config.json passed through ``change(config)`` (which
+    edits it in place, or returns a replacement) → ``target``."""
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "config.json":
+                config = json.loads(data)
+                replaced = change(config)
+                data = json.dumps(config if replaced is None else replaced).encode()
+            zout.writestr(item, data)
+    return target

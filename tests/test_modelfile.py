@@ -1,14 +1,14 @@
 """One-file models: identical outputs after reload, safe loading, atomic saves."""
 
-import json
 import subprocess
 import sys
 import textwrap
-import zipfile
 
 import keras
 import numpy as np
 import pytest
+
+from conftest import rewrite_archive_config
 
 from playground.modelfile import ModelFileError, load_model, read_meta, save_model
 
@@ -74,17 +74,6 @@ def test_other_keras_model_is_refused(tmp_path):
         load_model(path)
 
 
-def _rewrite_config(source, target, change):
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "config.json":
-                config = json.loads(data)
-                change(config)
-                data = json.dumps(config).encode()
-            zout.writestr(item, data)
-
-
 def test_lambda_layer_is_refused_and_not_executed(tiny_model_file, tmp_path):
     marker = tmp_path / "executed"
     path = tmp_path / "lambda.keras"
@@ -95,7 +84,7 @@ def test_lambda_layer_is_refused_and_not_executed(tiny_model_file, tmp_path):
             "config": {"function": {"class_name": "__lambda__", "config": {
                 "code": f"open({str(marker)!r}, 'w').write('x')"}}}}
 
-    _rewrite_config(tiny_model_file, path, add_lambda)
+    rewrite_archive_config(tiny_model_file, path, add_lambda)
     with pytest.raises(ModelFileError, match="Lambda layer"):
         load_model(path)
     assert not marker.exists()
@@ -107,7 +96,7 @@ def test_unknown_class_is_refused(tiny_model_file, tmp_path):
     def add_unknown(config):
         config["config"]["meta"]["injected"] = {"module": "os", "class_name": "system", "config": {}}
 
-    _rewrite_config(tiny_model_file, path, add_unknown)
+    rewrite_archive_config(tiny_model_file, path, add_unknown)
     with pytest.raises(ModelFileError, match="unknown class 'system'"):
         load_model(path)
 
@@ -143,6 +132,6 @@ def test_failed_save_leaves_previous_file_intact(tiny_model, tmp_path, monkeypat
 
 def test_future_format_version_is_refused(tiny_model_file, tmp_path):
     path = tmp_path / "future.keras"
-    _rewrite_config(tiny_model_file, path, lambda c: c["config"]["meta"].update(format_version=99))
+    rewrite_archive_config(tiny_model_file, path, lambda c: c["config"]["meta"].update(format_version=99))
     with pytest.raises(ModelFileError, match="newer version"):
         load_model(path)

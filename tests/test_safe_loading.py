@@ -3,10 +3,8 @@ path, and a malformed config is one ModelFileError naming the file, never an Att
 
 from __future__ import annotations
 
-import json
-import zipfile
-
 import pytest
+from conftest import rewrite_archive_config
 
 from playground.cli import main
 from playground.modelfile import ModelFileError, load_model, read_meta
@@ -16,18 +14,6 @@ LAMBDA = {"module": "keras.layers", "class_name": "Lambda", "registered_name": N
 FOREIGN = {"module": "os", "class_name": "system", "config": {"command": "touch /tmp/pwned"}}
 
 
-def _rewrite(source, target, change):
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "config.json":
-                config = json.loads(data)
-                config = change(config) or config
-                data = json.dumps(config).encode()
-            zout.writestr(item, data)
-    return target
-
-
 @pytest.mark.parametrize("where", ["compile_config", "build_config"])
 @pytest.mark.parametrize("payload, words", [(LAMBDA, "Lambda"), (FOREIGN, "unknown class 'system'")])
 def test_payloads_in_compile_and_build_config_are_refused(tiny_model_file, tmp_path, where, payload, words):
@@ -35,7 +21,7 @@ def test_payloads_in_compile_and_build_config_are_refused(tiny_model_file, tmp_p
         config.setdefault(where, {})
         config[where]["loss"] = payload
 
-    path = _rewrite(tiny_model_file, tmp_path / "payload.keras", inject)
+    path = rewrite_archive_config(tiny_model_file, tmp_path / "payload.keras", inject)
     for load in (lambda: load_model(path, compile=False), lambda: load_model(path, compile=True),
                  lambda: read_meta(path)):
         with pytest.raises(ModelFileError, match=words):
@@ -74,7 +60,7 @@ MALFORMED = [
 
 @pytest.mark.parametrize("change, words", MALFORMED)
 def test_malformed_configs_raise_model_file_error_naming_the_file(tiny_model_file, tmp_path, change, words):
-    path = _rewrite(tiny_model_file, tmp_path / "malformed.keras", change)
+    path = rewrite_archive_config(tiny_model_file, tmp_path / "malformed.keras", change)
     for load in (lambda: read_meta(path), lambda: load_model(path, compile=False)):
         with pytest.raises(ModelFileError, match="malformed.keras") as error:
             load()
@@ -82,7 +68,7 @@ def test_malformed_configs_raise_model_file_error_naming_the_file(tiny_model_fil
 
 
 def test_cli_reports_a_malformed_model_in_one_line(tiny_model_file, tmp_path, capsys):
-    path = _rewrite(tiny_model_file, tmp_path / "bad.keras", _set(["format_version"], "abc"))
+    path = rewrite_archive_config(tiny_model_file, tmp_path / "bad.keras", _set(["format_version"], "abc"))
     for command in (["info", str(path)], ["translate", str(path), "12"], ["evaluate", str(path)]):
         assert main(command) == 2
         err = capsys.readouterr().err
