@@ -22,7 +22,7 @@ the first ``--pairs`` tatoeba lines, then its weights are copied into a project
 The outputs of the two are compared character for character (printed: how many of N match).
 Timed per sentence: the recipe's own loop (``encoder_model.predict``, then
 ``decoder_model.predict`` once per output character) at batch 1; the project's
-``playground.search.greedy_decode`` (one ``tf.function`` with a ``tf.while_loop``) at batch 1
+``playground.inference.search.greedy_decode`` (one ``tf.function`` with a ``tf.while_loop``) at batch 1
 and as one batched call over all N sentences (after a warm-up call that traces it). Also printed
 for information: the recipe's loop run over the whole batch at once, and the project's
 ``Predictor.translate`` (string in, string out; it pads with PAD, which the encoder masks, so
@@ -143,8 +143,8 @@ def main():
 
     import tensorflow as tf
 
-    from playground import search
-    from playground.predictor import Predictor
+    from playground.inference import search
+    from playground.inference.predictor import Predictor
 
     lines = keras_recipe.read_lines(args.data)
     recipe = keras_recipe.Recipe(keras_recipe.recipe_pairs(lines, args.pairs))

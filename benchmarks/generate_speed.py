@@ -66,7 +66,7 @@ def main() -> int:
 
     import tensorflow as tf
 
-    from playground.music_generate import generate_music
+    from playground.inference.music import generate_music
 
     if args.model:
         from playground.modelfile import load_model
@@ -77,7 +77,7 @@ def main() -> int:
     cfg = model.config
     extra = model.meta["extra"]
     seed = extra["pitch_range"][0]
-    from playground.music_generate import _predictor
+    from playground.inference.music import _predictor
 
     while f"p{seed}" not in _predictor(model).target_vocab and seed < extra["pitch_range"][1]:
         seed += 1

@@ -16,7 +16,7 @@ normalised, for every model):
 
 Models: the Keras recipe (``keras_recipe.py``: one-hot, LSTM 256, rmsprop, batch 64) and the
 project's ``basic``, ``feedback``, ``peek`` and ``attention`` modes with one LSTM layer of 256
-units, trained by the project's ``Trainer`` and scored by ``playground.evaluate`` (compiled
+units, trained by the project's ``Trainer`` and scored by ``playground.inference.evaluate`` (compiled
 greedy search). Project settings (same for every mode, chosen once, not tuned per mode):
 adam, learning rate 2e-3, gradient clipping 1.0, batch 64, length bucketing width 4,
 embedding 64, the same number of epochs as the recipe (30). The recipe's held-out outputs come
@@ -151,8 +151,8 @@ def main():
         print(line("recipe", results["recipe"]), flush=True)
         del recipe
 
-    from playground.evaluate import evaluate
-    from playground.predictor import Predictor
+    from playground.inference.evaluate import evaluate
+    from playground.inference.predictor import Predictor
 
     corpus = project_corpus(slice_pairs[:n_train], held)
     # attention first: it is compared with the recipe, so run it nearest in time (machine load drifts)

@@ -241,8 +241,8 @@ def cmd_train(args) -> int:
         raise CliError(f"training ended before its first epoch finished ({result.message}); nothing was written")
     args.kept.text = f"the trained model ({result.epochs_completed} epochs) is kept in {out}, without test metrics"
     if corpus.test:
-        from playground.evaluate import evaluate
-        from playground.predictor import Predictor
+        from playground.inference.evaluate import evaluate
+        from playground.inference.predictor import Predictor
 
         metrics = evaluate(Predictor(result.model), corpus.test)
         metrics.pop("outputs", None)
@@ -264,13 +264,13 @@ def cmd_train(args) -> int:
 
 def _load_predictor(path):
     from playground.modelfile import load_model
-    from playground.predictor import Predictor
+    from playground.inference.predictor import Predictor
 
     return Predictor(load_model(path, compile=False))
 
 
 def cmd_evaluate(args) -> int:
-    from playground.evaluate import evaluate
+    from playground.inference.evaluate import evaluate
 
     predictor = _load_predictor(args.model)
     meta = predictor.model.meta
@@ -351,10 +351,10 @@ def cmd_generate(args) -> int:
         raise CliError(f"{args.model}: a translation model; use 'playground translate' (generate needs a "
                        "language model, trained on text or music)")
     if model.meta.get("corpus_kind") == "music":
-        from playground.music_generate import generate_music_cli
+        from playground.inference.music import generate_music_cli
 
         return generate_music_cli(model, args)
-    from playground.predictor import Predictor
+    from playground.inference.predictor import Predictor
 
     predictor = Predictor(model)
     if args.out or args.wav:

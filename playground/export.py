@@ -12,7 +12,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from playground import search
+from playground.inference import search
 from playground.atomic import atomic_replace_dir
 from playground.data.text import UNICODE_REPLACEMENTS
 from playground.data.vocab import END_ID, PAD_ID, UNK_ID, Vocabulary

@@ -106,7 +106,7 @@ def test_parameter_count_from_config_matches_keras():
 
 
 def test_long_input_is_capped_or_translated_sentence_by_sentence(tiny_model):
-    from playground.predictor import InputTooLong, Predictor
+    from playground.inference.predictor import InputTooLong, Predictor
 
     predictor = Predictor(tiny_model)
     limit = predictor.max_input_tokens
@@ -136,7 +136,7 @@ def test_cli_translate_refuses_long_lines_and_endless_stdin(tiny_model_file, cap
 
 
 def test_generation_length_is_capped(tiny_model, capsys):
-    from playground.predictor import Predictor
+    from playground.inference.predictor import Predictor
 
     with pytest.raises(SystemExit) as exit_code:
         main(["generate", "m.keras", "--length", "10000000"])

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from playground.export import ExportError, export_savedmodel
-from playground.predictor import Predictor
+from playground.inference.predictor import Predictor
 
 
 def test_savedmodel_translates_strings_like_the_predictor(tiny_model, tmp_path):

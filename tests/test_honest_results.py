@@ -154,7 +154,7 @@ def test_nonsense_values_are_refused_naming_the_option(argv, option, capsys):
 
 
 def test_api_refuses_the_same_values(tiny_model):
-    from playground.predictor import Predictor
+    from playground.inference.predictor import Predictor
 
     predictor = Predictor(tiny_model)
     for kwargs, words in (({"beam_width": 0}, "beam_width"), ({"n_best": 0}, "n_best")):

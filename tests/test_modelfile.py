@@ -42,7 +42,7 @@ def test_reload_in_fresh_process_gives_identical_logits(tiny_model, tiny_model_f
 
 
 def test_reloaded_model_translates_the_same(tiny_model, tiny_model_file):
-    from playground.predictor import Predictor
+    from playground.inference.predictor import Predictor
 
     texts = ["12345", "907", "1"]
     before = [t.text for t in Predictor(tiny_model).translate(texts)]

@@ -10,7 +10,7 @@ import tensorflow as tf
 from playground.config import ModelConfig
 from playground.models.layers import Attention, StateBridge
 from playground.models.seq2seq import Seq2SeqModel
-from playground.search import greedy_decode, reference_greedy_decode
+from playground.inference.search import greedy_decode, reference_greedy_decode
 
 SOURCE = np.array([[5, 6, 7, 8, 0], [9, 5, 0, 0, 0]], np.int32)
 TARGET_IN = np.array([[1, 8, 7, 6], [1, 5, 9, 0]], np.int32)

@@ -1,4 +1,4 @@
-"""Music generation (playground.music_generate), training windows and the music CLI."""
+"""Music generation (playground.inference.music), training windows and the music CLI."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from playground.music.encoding import bars_to_steps, primer_tokens
 from playground.music.metrics import histogram_distance, pitch_class_histogram
 from playground.music.midi_io import read_midi, write_midi
 from playground.music.windows import cut_windows, is_boundary
-from playground.music_generate import (
+from playground.inference.music import (
     MusicGenerationError,
     _context,
     _cut_at_steps,
@@ -65,7 +65,7 @@ def untrained(sample_corpus):
 
 
 def _in_vocab_pitch(model, near=72):
-    from playground.music_generate import _predictor
+    from playground.inference.music import _predictor
 
     vocab = _predictor(model).target_vocab
     return min((p for p in range(128) if f"p{p}" in vocab), key=lambda p: abs(p - near))
@@ -313,7 +313,7 @@ def test_early_end_is_continued_from_recent_context(monkeypatch):
     """A model that ends the piece early is re-primed until the requested length is met."""
     from types import SimpleNamespace
 
-    import playground.music_generate as mg
+    import playground.inference.music as mg
     from playground.data.vocab import Vocabulary
 
     calls = []

@@ -3,7 +3,8 @@
 import numpy as np
 
 from playground.data.vocab import END_ID, START_ID
-from playground.training.pipeline import EncodedSplit, batches_per_epoch, make_dataset, pad_batch
+from playground.data.batching import EncodedSplit, batches_per_epoch, pad_batch
+from playground.training.pipeline import make_dataset
 
 
 def _split(seed=0, n=500):

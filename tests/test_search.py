@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from playground import search
+from playground.inference import search
 from playground.data.vocab import END_ID, PAD_ID
 
 
 @pytest.fixture(scope="module")
 def sources(tiny_corpus, tiny_model):
-    from playground.training.pipeline import encode_split, pad_batch
+    from playground.data.batching import encode_split, pad_batch
 
     split = encode_split(tiny_corpus.test[:16], tiny_corpus.source_vocab, tiny_corpus.target_vocab)
     return pad_batch(split.sources)
@@ -79,7 +79,7 @@ def test_sampling_rejects_bad_parameters(tiny_model, sources):
 
 
 def test_predictor_reports_unknown_input_and_attention(tiny_model):
-    from playground.predictor import Predictor
+    from playground.inference.predictor import Predictor
 
     predictor = Predictor(tiny_model)
     result = predictor.translate(["12x45", ""], beam_width=3, n_best=2)

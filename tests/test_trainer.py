@@ -52,7 +52,7 @@ def test_stop_takes_effect_within_one_batch(tiny_corpus):
     assert result.status == "stopped"
     assert len(batches) == 2
     assert result.model is not None  # a stopped model is usable
-    from playground.predictor import Predictor
+    from playground.inference.predictor import Predictor
 
     assert isinstance(Predictor(result.model).translate(["123"])[0].text, str)
 
@@ -146,7 +146,7 @@ def test_early_stopping(tiny_corpus):
 def test_language_model_training_on_builtin_text():
     from playground.config import ModelConfig, TrainConfig
     from playground.data.source import DataOptions, load_source
-    from playground.predictor import Predictor
+    from playground.inference.predictor import Predictor
     from playground.training.trainer import Trainer
 
     corpus = load_source("text:sample", DataOptions(max_samples=120))

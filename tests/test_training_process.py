@@ -27,7 +27,7 @@ def test_events_and_model_come_back(tiny_corpus, tmp_path):
     assert result.status == "done" and result.epochs_completed == 2
     assert len(result.history["epochs"]) == 2
     assert result.model.config.mode == "attention" and (tmp_path / "run.keras").is_file()
-    from playground.predictor import Predictor
+    from playground.inference.predictor import Predictor
 
     assert Predictor(result.model).translate(["123"])[0].text  # decodes in this process
     assert not process.is_alive() and process.exitcode == 0

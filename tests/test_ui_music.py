@@ -50,7 +50,7 @@ def _key(n):
 
 
 def test_generate_in_worker_then_save_midi_and_wav(panel, qtbot, tmp_path, monkeypatch):
-    import playground.music_generate as mg
+    import playground.inference.music as mg
 
     threads = []
     real = mg.generate_music

@@ -8,7 +8,7 @@ Decoder modes (see PRODUCT.md):
 - ``attention``: feedback, plus attention over all encoder outputs (Luong et al. 2015).
 - ``lm``: no encoder; the decoder alone predicts the next token (one-to-many generation).
 
-Search (greedy, beam, sampling) lives in ``playground.search`` and drives the model only
+Search (greedy, beam, sampling) lives in ``playground.inference.search`` and drives the model only
 through ``encode`` and ``decode_step``.
 """
 

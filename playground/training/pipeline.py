@@ -1,121 +1,10 @@
-"""tf.data input pipeline: token ids, length bucketing, padding.
-
-Examples of similar length are batched together (buckets ``bucket_width`` tokens wide) so
-little compute goes to padding; padding is id 0 and is masked out of loss and metrics.
-"""
+"""tf.data input pipeline over the numpy batches of :mod:`playground.data.batching`."""
 
 from __future__ import annotations
 
-import functools
-import math
-from dataclasses import dataclass
-
-import numpy as np
 import tensorflow as tf
 
-from playground.data.vocab import END_ID, START_ID, Vocabulary
-
-
-@dataclass
-class EncodedSplit:
-    """Token ids per example: ``sources[i]`` [S_i] (no specials; a single PAD for a
-    language model), ``targets[i]`` [T_i] (no specials)."""
-
-    sources: list
-    targets: list
-
-    def __len__(self) -> int:
-        return len(self.targets)
-
-    # Packed once, reused by every epoch's batches.
-    @functools.cached_property
-    def packed_sources(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return _pack(self.sources)
-
-    @functools.cached_property
-    def packed_targets(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return _pack(self.targets)
-
-    @functools.cached_property
-    def example_lengths(self) -> np.ndarray:
-        """[N]: max(source length, target length + 1), the padded width each example needs."""
-        return np.maximum(self.packed_sources[2], self.packed_targets[2] + 1)
-
-
-def encode_split(examples, source_vocab: Vocabulary | None, target_vocab: Vocabulary) -> EncodedSplit:
-    """``examples``: [(source tokens, target tokens)] → ids (unknown tokens → UNK)."""
-    sources, targets = [], []
-    for source_tokens, target_tokens in examples:
-        if source_vocab is None:
-            sources.append(np.zeros(1, np.int32))
-        else:
-            sources.append(np.asarray(source_vocab.encode(source_tokens), np.int32))
-        targets.append(np.asarray(target_vocab.encode(target_tokens), np.int32))
-    return EncodedSplit(sources, targets)
-
-
-def pad_batch(sequences, length: int | None = None) -> np.ndarray:
-    """List of 1-D int arrays → [B, L] int32 right-padded with 0."""
-    length = length or max((len(s) for s in sequences), default=1)
-    out = np.zeros((len(sequences), max(length, 1)), np.int32)
-    for i, seq in enumerate(sequences):
-        seq = seq[:length]
-        out[i, : len(seq)] = seq
-    return out
-
-
-def _pack(sequences) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """List of 1-D int arrays → (flat ids, offsets [N], lengths [N]) for vectorised gathers."""
-    lengths = np.fromiter((len(s) for s in sequences), np.int64, len(sequences))
-    offsets = np.zeros(len(sequences), np.int64)
-    np.cumsum(lengths[:-1], out=offsets[1:])
-    flat = np.concatenate([np.asarray(s, np.int32) for s in sequences]) if len(sequences) else np.zeros(0, np.int32)
-    return flat, offsets, lengths
-
-
-def _gather_padded(flat, offsets, lengths, rows, width: int) -> np.ndarray:
-    """Rows ``rows`` of a packed list → [len(rows), width] int32, right-padded with 0."""
-    positions = np.arange(width)
-    inside = positions[None, :] < lengths[rows][:, None]
-    index = np.where(inside, offsets[rows][:, None] + positions[None, :], 0)
-    return np.where(inside, flat[index] if len(flat) else 0, 0).astype(np.int32)
-
-
-def _boundaries(lengths: np.ndarray, bucket_width: int) -> list[int]:
-    longest = int(lengths.max()) if len(lengths) else 1
-    return list(range(bucket_width + 1, longest + 1, bucket_width)) if bucket_width > 0 else []
-
-
-def epoch_batches(split: EncodedSplit, batch_size: int, *, bucket_width: int = 4, shuffle: bool = True,
-                  seed: int = 0) -> list[np.ndarray]:
-    """Example indices of each batch, in the order they are served.
-
-    Examples are grouped by length into buckets ``bucket_width`` wide; each bucket is cut
-    into batches of ``batch_size`` (the last one may be smaller). With ``shuffle`` the
-    examples within buckets and the order of the batches are permuted by ``seed``.
-    """
-    lengths = split.example_lengths
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(split)) if shuffle else np.arange(len(split))
-    boundaries = _boundaries(lengths, bucket_width)
-    bucket_of = np.searchsorted(np.asarray(boundaries, np.int64), lengths[order], side="right")
-    batches = []
-    for bucket in range(len(boundaries) + 1):
-        members = order[bucket_of == bucket]
-        batches.extend(members[i:i + batch_size] for i in range(0, len(members), batch_size))
-    if shuffle:
-        batches = [batches[i] for i in rng.permutation(len(batches))]
-    return batches
-
-
-def _make_batch(split: EncodedSplit, rows: np.ndarray):
-    """Examples ``rows`` → (source [B, S], target_in [B, T], target_out [B, T]) int32."""
-    source_lengths, target_lengths = split.packed_sources[2][rows], split.packed_targets[2][rows]
-    source = _gather_padded(*split.packed_sources, rows, max(int(source_lengths.max()), 1))
-    target_out = _gather_padded(*split.packed_targets, rows, int(target_lengths.max()) + 1)
-    target_in = np.concatenate([np.full((len(rows), 1), START_ID, np.int32), target_out[:, :-1]], axis=1)
-    target_out[np.arange(len(rows)), target_lengths] = END_ID
-    return source, target_in, target_out
+from playground.data.batching import EncodedSplit, iterate_batches
 
 
 def make_dataset(split: EncodedSplit, batch_size: int, *, bucket_width: int = 4,
@@ -127,23 +16,9 @@ def make_dataset(split: EncodedSplit, batch_size: int, *, bucket_width: int = 4,
     generator cost more than the model's own training step on a 2-core CPU and held the GIL
     against the UI thread.
     """
-    batches = epoch_batches(split, batch_size, bucket_width=bucket_width, shuffle=shuffle, seed=seed)
-
     def generate():
-        for rows in batches:
-            yield _make_batch(split, rows)
+        yield from iterate_batches(split, batch_size, bucket_width=bucket_width, shuffle=shuffle, seed=seed)
 
     spec = tf.TensorSpec([None, None], tf.int32)
     dataset = tf.data.Dataset.from_generator(generate, output_signature=(spec, spec, spec))
     return dataset.prefetch(2)
-
-
-def batches_per_epoch(split: EncodedSplit, batch_size: int, bucket_width: int = 4) -> int:
-    """Exact batch count: each bucket yields ceil(n_bucket / batch_size) batches."""
-    lengths = split.example_lengths
-    boundaries = _boundaries(lengths, bucket_width)
-    if not boundaries:
-        return math.ceil(len(split) / batch_size)
-    bucket = np.searchsorted(np.asarray(boundaries), lengths, side="right")
-    counts = np.bincount(bucket, minlength=len(boundaries) + 1)
-    return int(sum(math.ceil(c / batch_size) for c in counts if c))

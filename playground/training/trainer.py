@@ -19,7 +19,8 @@ import numpy as np
 
 from playground.config import ModelConfig, TrainConfig
 from playground.training import events as ev
-from playground.training.pipeline import batches_per_epoch, encode_split, make_dataset, pad_batch
+from playground.data.batching import batches_per_epoch, encode_split, pad_batch
+from playground.training.pipeline import make_dataset
 
 VAL_EXACT_MATCH_ITEMS = 1000  # cap on validation items greedy-decoded per epoch
 # A batch loss this many times the run's starting loss (or ln V, if larger) means the run
@@ -342,7 +343,7 @@ class Trainer:
     def _validation_outputs(self, val, target_vocab) -> dict:
         """Greedy exact match on (up to) the first validation items, and a few samples
         (input, expected, produced). A language model continues the first quarter of an item."""
-        from playground.predictor import Predictor
+        from playground.inference.predictor import Predictor
 
         predictor = Predictor(self.model)
         examples = self.corpus.val

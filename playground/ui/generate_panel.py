@@ -101,7 +101,7 @@ class GeneratePanel(QWidget):
         self.button.setEnabled(False)
 
         def work():
-            from playground.predictor import Predictor
+            from playground.inference.predictor import Predictor
 
             return Predictor(model).generate(seed, **kwargs)
 

@@ -21,7 +21,7 @@ DEBOUNCE_MS = 250
 
 
 def _predictor_for(model):
-    from playground.predictor import Predictor
+    from playground.inference.predictor import Predictor
 
     return Predictor(model)
 

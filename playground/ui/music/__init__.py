@@ -1,6 +1,6 @@
 """The Music tab's widgets: piano roll, playback (QtMultimedia / MIDI ports) and the panel.
 
-The music logic itself is Qt-free (:mod:`playground.music`, :mod:`playground.music_generate`).
+The music logic itself is Qt-free (:mod:`playground.music`, :mod:`playground.inference.music`).
 Names are imported lazily, so ``python -m playground.ui.music.panel`` (the preview) runs the
 module only once.
 """

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.music_generate import MusicModelInfo, pitch_name
+from playground.inference.music import MusicModelInfo, pitch_name
 from playground.ui import dialogs
 from playground.ui.music.audio import SAMPLE_RATE, AudioPlayer, MidiPortPlayer, audio_status, midi_output_ports
 from playground.ui.music.piano_roll import PianoRoll
@@ -36,7 +36,7 @@ SEED_NOTE, PRIMER = 0, 1  # pages of the seed chooser
 
 
 class GenerateWorker(QObject):
-    """Runs :func:`playground.music_generate.generate_music` on its own thread."""
+    """Runs :func:`playground.inference.music.generate_music` on its own thread."""
 
     done = Signal(object)  # GeneratedMusic
     failed = Signal(str)
@@ -48,7 +48,7 @@ class GenerateWorker(QObject):
 
     @Slot()
     def run(self):
-        from playground.music_generate import generate_music
+        from playground.inference.music import generate_music
 
         try:
             result = generate_music(self.model, should_stop=lambda: self.cancelled, **self.kwargs)

@@ -12,7 +12,7 @@ from typing import Sequence
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from playground.music_generate import pitch_name
+from playground.inference.music import pitch_name
 
 PRIMER_COLOUR = (90, 140, 220)  # blue: what the model was given
 GENERATED_COLOUR = (235, 130, 40)  # orange: what it made

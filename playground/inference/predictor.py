@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from playground import search
+from playground.inference import search
 from playground.data.text import detokenize, normalize, tokenize
 from playground.data.vocab import END_ID, Vocabulary
 from playground.limits import MAX_GENERATED_TOKENS, MAX_SENTENCES, check_beam, check_sampling
-from playground.training.pipeline import pad_batch
+from playground.data.batching import pad_batch
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;:。！？])\s+")
 

@@ -2,7 +2,7 @@
 
 Qt-free; the CLI (``playground generate MODEL.keras --seed C4 --bars 4 --out tune.mid``) and
 the desktop app's Music panel both call :func:`generate_music`. Sampling is the compiled
-loop of :mod:`playground.search` (through :meth:`Predictor.generate_tokens`).
+loop of :mod:`playground.inference.search` (through :meth:`Predictor.generate_tokens`).
 
 What the numbers count:
 
@@ -128,7 +128,7 @@ class MusicModelInfo:
 
 def _predictor(model):
     """One Predictor per model (the compiled sampler is cached on the model itself)."""
-    from playground.predictor import Predictor
+    from playground.inference.predictor import Predictor
 
     cache = model.__dict__.setdefault("_music_predictor", [])
     if not cache:
