@@ -100,15 +100,17 @@ def cmd_data_info(args) -> int:
 
 
 def _music_source_args(args, meta: dict | None = None) -> dict:
-    """Music-only loading options from the command line (or a resumed model's meta);
-    ignored by other kinds of source."""
+    """Music-only loading options given on the command line, over a model's own (``meta``);
+    the rest keep the loader's defaults. Ignored by other kinds of source."""
     extra = (meta or {}).get("extra", {}) or {}
-    encoding = getattr(args, "encoding", None) or extra.get("encoding") or "melody"
-    window = getattr(args, "window", None)
-    if window is None:
-        window = extra.get("window", 256)
-    return {"encoding": encoding, "window": int(window), "transpose": bool(getattr(args, "transpose", False)),
-            "include_drums": bool(getattr(args, "include_drums", False))}
+    values = {key: extra[key] for key in ("encoding", "window") if key in extra}
+    for key in ("encoding", "window"):
+        if getattr(args, key, None) is not None:
+            values[key] = getattr(args, key)
+    for key in ("transpose", "include_drums"):
+        if getattr(args, key, False):
+            values[key] = True
+    return values
 
 
 def _music_info(corpus, info: dict) -> dict:
@@ -131,15 +133,15 @@ def _music_info(corpus, info: dict) -> dict:
 class _Progress:
     """A one-line progress bar on a terminal; plain lines otherwise."""
 
-    def __init__(self, stream, as_json: bool, interrupt=None, kept=None, out=None):
+    def __init__(self, stream, as_json: bool, interrupt=None, kept=None):
         self.stream = stream
         self.tty = stream.isatty() and not as_json
         self.as_json = as_json
         self.batches = 1
         self.epochs = 1
         self.last_plain = 0.0
-        self.interrupt, self.kept, self.out = interrupt, kept, out
-        self.epochs_saved = 0
+        self.interrupt, self.kept = interrupt, kept
+        self.saved = False  # a model file was written by this run
 
     def __call__(self, event):
         from playground.training import events as ev
@@ -147,8 +149,14 @@ class _Progress:
         if self.interrupt is not None and self.interrupt.requested:
             raise ev.StopTraining()  # a Ctrl-C swallowed inside TensorFlow: stop at this batch
         if isinstance(event, ev.EpochEnd) and event.checkpoint and self.kept is not None:
-            self.epochs_saved = event.epoch + 1
+            self.saved = True
             self.kept.text = f"the last finished epoch ({event.epoch + 1}) is kept in {event.checkpoint}"
+        if isinstance(event, ev.ModelSaved) and self.kept is not None:
+            self.saved = True
+            self.kept.text = (f"the trained model ({event.epochs_completed} epochs) is saved in {event.path}"
+                              + ("" if event.final else ", without test metrics"))
+        if isinstance(event, ev.Evaluating):
+            self._line(f"evaluating on the {event.items:,} test items…")
         if isinstance(event, ev.TrainStarted):
             self.batches, self.epochs = max(event.batches_per_epoch, 1), event.epochs
             self._line(f"training on {event.device}: {event.train_examples} train / {event.val_examples} "
@@ -188,75 +196,44 @@ class _Progress:
 
 
 def cmd_train(args) -> int:
-    from playground.config import ModelConfig, TrainConfig
-    from playground.modelfile import load_model, save_model
     from playground.paths import check_output
-    from playground.sources import load_any_source
     from playground.training import events as ev
-    from playground.training.trainer import Trainer
+    from playground.training.session import TrainingSession, TrainRequest
 
     out = check_output(args.out, "model", inputs=_source_files(args.source), force=args.force)
-    resume_model = None
-    if args.resume:
-        resume_model = load_model(args.resume)
-        from playground.data.source import DataOptions
-
-        options = DataOptions.from_dict(resume_model.meta["data_options"])
-    else:
-        options = _data_options(args)
-    corpus = load_any_source(args.source, options, task=args.task,
-                             **_music_source_args(args, resume_model.meta if resume_model else None))
-    if getattr(corpus, "header", None):
-        print(f"note: {args.source}: line 1 looks like a header ({corpus.header!r}); not trained on",
+    model = {"mode": args.mode, "cell": args.cell, "layers": args.layers, "units": args.units,
+             "embedding_dim": args.embedding_dim, "bidirectional": args.bidirectional,
+             "attention": args.attention, "dropout": args.dropout}
+    train = {"epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
+             "optimizer": args.optimizer, "seed": args.seed, "device": args.device,
+             "early_stopping": args.early_stopping, "mixed_precision": args.mixed_precision}
+    request = TrainRequest(source=args.source, out=str(out), data_options=_data_options(args).to_dict(),
+                           music=_music_source_args(args), task=args.task, model=model, train=train,
+                           resume=args.resume)
+    progress = _Progress(sys.stderr, args.json, args.interrupt, args.kept)
+    session = TrainingSession(request, progress)
+    session.prepare()
+    if getattr(session.corpus, "header", None):
+        print(f"note: {args.source}: line 1 looks like a header ({session.corpus.header!r}); not trained on",
               file=sys.stderr)
-    task = args.task or ("lm" if corpus.kind in ("text", "music") else "translate")
-    if task == "translate" and corpus.kind != "pairs":
-        raise CliError(f"{args.source}: a {corpus.kind} source trains a language model (--task lm), not translate")
-    mode = "lm" if task == "lm" else args.mode
-    from playground.sources import recommended_training
-
-    for key, value in recommended_training(args.source).items():
-        if getattr(args, key) is None:
-            setattr(args, key, value)
-    model_config = ModelConfig(mode=mode, cell=args.cell, layers=args.layers, units=args.units,
-                               embedding_dim=args.embedding_dim, bidirectional=args.bidirectional,
-                               attention=args.attention, dropout=args.dropout)
-    train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                               optimizer=args.optimizer, seed=args.seed, device=args.device,
-                               early_stopping=args.early_stopping, mixed_precision=args.mixed_precision)
-    progress = _Progress(sys.stderr, args.json, args.interrupt, args.kept, out)
-    trainer = Trainer(corpus, model_config, train_config, callback=progress, checkpoint_path=out,
-                      resume_model=resume_model)
     try:
-        result = trainer.run()
+        result = session.run()
     except KeyboardInterrupt:
-        trainer.stop()
+        session.stop()
         raise
     args.interrupt.check()  # a Ctrl-C that the trainer turned into a stop
     if result.status in ev.FAILED:
-        kept = f"; {args.kept.text}" if progress.epochs_saved else ""
+        kept = f"; {args.kept.text}" if progress.saved else ""
         raise CliError(f"training failed: {result.message}{kept}")
-    metrics = {}
-    if not result.epochs_completed:
-        raise CliError(f"training ended before its first epoch finished ({result.message}); nothing was written")
-    args.kept.text = f"the trained model ({result.epochs_completed} epochs) is kept in {out}, without test metrics"
-    if corpus.test:
-        from playground.inference.evaluate import evaluate
-        from playground.inference.predictor import Predictor
-
-        metrics = evaluate(Predictor(result.model), corpus.test)
-        metrics.pop("outputs", None)
-        args.interrupt.check()
-        result.model.meta["metrics"] = metrics
-    save_model(result.model, out)
-    args.kept.text = f"the trained model is saved in {out}"
     summary = {"status": result.status, "message": result.message, "epochs": result.epochs_completed,
-               "model": str(out), "test_metrics": metrics}
+               "model": result.model_path, "test_metrics": result.metrics,
+               "train_config": result.train_config.to_dict()}
     if args.json:
         _print_json(summary)
     else:
+        metrics = result.metrics
         shown = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items())
-        print(f"saved {out}" + (f"; test: {shown}" if shown else ""))
+        print(f"saved {result.model_path}" + (f"; test: {shown}" if shown else ""))
     return 0
 
 

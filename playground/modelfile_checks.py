@@ -254,6 +254,10 @@ def _check_examples(path: Path, meta: dict) -> None:
         if not (isinstance(item, list) and len(item) == 2 and all(isinstance(side, list) for side in item)
                 and all(isinstance(t, str) for side in item for t in side)):
             raise ModelFileError(f"{path}: malformed model file (meta.test_examples must be pairs of token lists)")
+    mistakes = _field(path, meta, "test_mistakes", list, "meta.test_mistakes", required=False) or []
+    if not all(isinstance(m, list) and len(m) == 3 and all(isinstance(s, str) for s in m) for m in mistakes):
+        raise ModelFileError(f"{path}: malformed model file (meta.test_mistakes must be [input, expected, "
+                             "produced] strings)")
     pairs = _field(path, meta, "test_pairs", list, "meta.test_pairs", required=False) or []
     if not all(isinstance(p, list) and len(p) == 2 and all(isinstance(s, str) for s in p) for p in pairs):
         raise ModelFileError(f"{path}: malformed model file (meta.test_pairs must be pairs of strings)")

@@ -13,6 +13,7 @@ from playground.data.source import BUILTIN_TEXT_NAME, Corpus, DataOptions, load_
 from playground.data.tasks import describe_tasks
 
 MIDI_SAMPLE = "midi:sample"
+DEFAULT_MUSIC_WINDOW = 256  # training pieces of a music corpus, in tokens (0: whole tunes)
 
 # Training settings (CLI and app defaults) per built-in task, where the general defaults
 # below fall short of the quality bar; explicit flags always win.
@@ -52,7 +53,7 @@ def is_music_source(source: str) -> bool:
 
 def load_any_source(source: str, options: DataOptions = DataOptions(), *, task: str | None = None,
                     encoding: str = "melody", include_drums: bool = False, transpose: bool = False,
-                    window: int = 0) -> Corpus:
+                    window: int = DEFAULT_MUSIC_WINDOW) -> Corpus:
     """→ a :class:`Corpus`; music sources give ``kind == "music"`` with token sequences as
     targets (empty sources) and their MIDI summary in ``corpus.extra``. ``encoding``,
     ``include_drums``, ``transpose`` and ``window`` only apply to music (see
@@ -68,7 +69,8 @@ def load_any_source(source: str, options: DataOptions = DataOptions(), *, task: 
 
 
 def load_music_corpus(source: str, options: DataOptions, *, encoding: str = "melody",
-                      include_drums: bool = False, transpose: bool = False, window: int = 0) -> Corpus:
+                      include_drums: bool = False, transpose: bool = False,
+                      window: int = DEFAULT_MUSIC_WINDOW) -> Corpus:
     """A MIDI file/folder (or ``midi:sample``) as a language-model corpus of token sequences.
 
     Tunes are split by tune (``options.val_split`` / ``test_split`` / ``seed``). With

@@ -4,23 +4,27 @@ import multiprocessing
 
 import numpy as np
 
-from playground.config import ModelConfig, TrainConfig
 from playground.training import events as ev
 from playground.training.process import TrainingProcess
+from playground.training.session import TrainRequest
 
-TINY = ModelConfig(mode="attention", units=16, embedding_dim=8)
+TINY = {"mode": "attention", "units": 16, "embedding_dim": 8}
 
 
-def _config(**kw):
-    return TrainConfig(**{"epochs": 2, "batch_size": 32, "learning_rate": 1e-2, "seed": 0, "device": "cpu", **kw})
+def _process(corpus, out, **train):
+    """The app's child process for ``corpus`` (digits:reverse, 400 items)."""
+    request = TrainRequest(source="digits:reverse", out=str(out), model=TINY,
+                           train={"epochs": 2, "batch_size": 32, "learning_rate": 1e-2, "seed": 0, "device": "cpu",
+                                  **train})
+    return TrainingProcess(request, corpus)
 
 
 def test_events_and_model_come_back(tiny_corpus, tmp_path):
-    process = TrainingProcess(tiny_corpus, TINY, _config(), checkpoint_path=tmp_path / "run.keras")
+    process = _process(tiny_corpus, tmp_path / "run.keras")
     process.start()
     seen = list(process.events())
     kinds = [type(e).__name__ for e in seen]
-    assert kinds[0] == "TrainStarted" and kinds[-1] == "TrainFinished", kinds
+    assert kinds[0] == "TrainStarted" and kinds[-4:] == ["TrainFinished", "Evaluating", "Evaluated", "ModelSaved"]
     assert [e.epoch for e in seen if isinstance(e, ev.EpochEnd)] == [0, 1]
     assert kinds.count("BatchEnd") == 2 * seen[0].batches_per_epoch
     result = process.result()
@@ -34,8 +38,7 @@ def test_events_and_model_come_back(tiny_corpus, tmp_path):
 
 
 def test_stop_returns_the_model_as_it_is(tiny_corpus, tmp_path):
-    process = TrainingProcess(tiny_corpus, TINY, _config(epochs=1000, max_batches_per_epoch=2),
-                              checkpoint_path=tmp_path / "run.keras")
+    process = _process(tiny_corpus, tmp_path / "run.keras", epochs=1000, max_batches_per_epoch=2)
     process.start()
     batches = 0
     for event in process.events():
@@ -51,8 +54,7 @@ def test_stop_returns_the_model_as_it_is(tiny_corpus, tmp_path):
 
 def test_a_crashed_child_keeps_the_last_checkpoint(tiny_corpus, tmp_path):
     checkpoint = tmp_path / "run.keras"
-    process = TrainingProcess(tiny_corpus, TINY, _config(epochs=1000, max_batches_per_epoch=2),
-                              checkpoint_path=checkpoint)
+    process = _process(tiny_corpus, checkpoint, epochs=1000, max_batches_per_epoch=2)
     process.start()
     kept_weights = None
     for event in process.events():
@@ -72,7 +74,7 @@ def test_a_crashed_child_keeps_the_last_checkpoint(tiny_corpus, tmp_path):
 
 def test_bad_settings_are_reported_not_raised(tiny_corpus, tmp_path):
     empty = type(tiny_corpus)(**{**tiny_corpus.__dict__, "train": []})
-    process = TrainingProcess(empty, TINY, _config(), checkpoint_path=tmp_path / "run.keras")
+    process = _process(empty, tmp_path / "run.keras")
     process.start()
     finished = [e for e in process.events() if isinstance(e, ev.TrainFinished)]
     result = process.result()

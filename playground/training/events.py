@@ -63,5 +63,23 @@ class TrainFinished:
 
 
 @dataclass(frozen=True)
+class Evaluating:
+    items: int  # test items being scored after training
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    metrics: dict  # exact_match, token_accuracy, bleu, chrf, n (perplexity, nll for language models)
+    mistakes: list = field(default_factory=list)  # [[input, expected, produced]] of wrong test items
+
+
+@dataclass(frozen=True)
+class ModelSaved:
+    path: str  # the model file written
+    epochs_completed: int
+    final: bool  # True: the run's final model (with its test metrics when they were computed)
+
+
+@dataclass(frozen=True)
 class Paused:
     paused: bool  # True on pause, False on resume

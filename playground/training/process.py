@@ -7,8 +7,9 @@ a lower CPU priority), so the app only ever unpickles small event objects. A cra
 the child (out of memory, a native fault) ends the run, not the app; the last epoch's
 checkpoint stays on disk and is offered as the result.
 
-Qt-free: the UI wraps :class:`TrainingProcess` in a worker thread that turns events
-into signals.
+The child runs a :class:`~playground.training.session.TrainingSession`, the same path as
+the CLI: resolved settings, test-split evaluation, one final save. Qt-free: the UI wraps
+:class:`TrainingProcess` in a worker thread that turns events into signals.
 """
 
 from __future__ import annotations
@@ -29,25 +30,27 @@ CHILD_NICENESS = 5  # the child yields the CPU to the app's own threads
 class ProcessDone:
     """The child's last message: how training ended and where the final model is."""
 
-    status: str  # done | stopped | early_stopped | nan | error
+    status: str  # done | stopped | early_stopped | nan | diverged | error
     message: str
     epochs_completed: int
     history: dict
-    model_path: str | None  # the final weights (also after a stop); None if no model
+    model_path: str | None  # the final model (also after a stop); None if no model
+    metrics: dict = dataclasses.field(default_factory=dict)  # test-split metrics
 
 
 class TrainingProcess:
-    """Runs :class:`~playground.training.trainer.Trainer` in a spawned child process.
+    """Runs a :class:`~playground.training.session.TrainRequest` in a spawned child process.
 
-    ``checkpoint_path`` receives a checkpoint after every epoch, ``result_path`` the
-    model as training left it (after a stop: mid-epoch weights). :meth:`events` yields the
-    trainer's events; :meth:`result` then gives a ``TrainResult`` with the model loaded.
+    ``request.out`` receives a checkpoint after every epoch and then the final model (after
+    a stop: the model as it was). :meth:`events` yields the session's events; :meth:`result`
+    then gives a ``TrainResult`` with the model loaded. ``corpus``: the request's data,
+    already loaded by the app (sent along rather than loaded twice).
     :meth:`pause`, :meth:`resume` and :meth:`stop` may be called from any thread.
     """
 
-    def __init__(self, corpus, model_config, train_config, *, checkpoint_path, result_path=None):
-        self.checkpoint_path = str(checkpoint_path)
-        self.result_path = str(result_path or Path(self.checkpoint_path).with_suffix(".final.keras"))
+    def __init__(self, request, corpus=None):
+        self.request = request
+        self.checkpoint_path = str(request.out)
         context = multiprocessing.get_context("spawn")  # fork after TensorFlow started is unsafe
         # One-way pipes, each end held by one process only: a child that dies mid-message gives
         # EOFError here instead of a reader blocked forever, and an app that dies stops the child.
@@ -57,8 +60,7 @@ class TrainingProcess:
         self._control_lock = threading.Lock()
         self._process = context.Process(
             target=_child_main, name="playground-train", daemon=True,
-            args=(child_events, child_control, corpus, model_config, train_config, self.checkpoint_path,
-                  self.result_path))
+            args=(child_events, child_control, request, corpus))
         self.done: ProcessDone | None = None
         self._finished_seen = False  # the trainer's own TrainFinished event arrived
 
@@ -149,7 +151,7 @@ class TrainingProcess:
         return not self._finished_seen
 
 
-def _child_main(events, control, corpus, model_config, train_config, checkpoint_path, result_path):
+def _child_main(events, control, request, corpus):
     """Entry point of the child process."""
     try:
         os.nice(CHILD_NICENESS)
@@ -159,24 +161,22 @@ def _child_main(events, control, corpus, model_config, train_config, checkpoint_
         from playground.tfimport import import_tensorflow
 
         import_tensorflow()  # quietly: the app's terminal gets no start-up chatter
-        from playground.modelfile import save_model
-        from playground.training.trainer import Trainer
+        from playground.training.session import TrainingSession
 
-        trainer = Trainer(corpus, model_config, train_config, callback=events.send,
-                          checkpoint_path=checkpoint_path)
-        threading.Thread(target=_apply_control, args=(control, trainer), daemon=True).start()
-        result = trainer.run()
-        model_path = None
-        if result.model is not None:
-            try:
-                save_model(result.model, result_path)
-                model_path = result_path
-            except Exception as exc:  # noqa: BLE001  (the checkpoint is still there)
-                model_path = checkpoint_path if Path(checkpoint_path).is_file() else None
-                result = dataclasses.replace(result, message=f"{result.message}; saving the final model "
-                                                             f"failed ({type(exc).__name__}: {exc})")
+        session = TrainingSession(request, events.send, corpus=corpus)
+        threading.Thread(target=_apply_control, args=(control, session), daemon=True).start()
+        try:
+            result = session.run()
+        except Exception as exc:  # noqa: BLE001  (a failed save or evaluation: the checkpoint stays)
+            path = request.out if Path(request.out).is_file() else None
+            message = f"{type(exc).__name__}: {exc}" + (f"; the last checkpoint is kept ({path})" if path else "")
+            events.send(ProcessDone("error", message, 0, {}, path))
+            return
+        path = result.model_path
+        if path is None and Path(request.out).is_file():  # a failed run: its last good epoch
+            path = request.out
         events.send(ProcessDone(result.status, result.message, result.epochs_completed,
-                               _plain(result.history), model_path))
+                                _plain(result.history), path, _plain(result.metrics)))
     except BaseException as exc:  # noqa: BLE001  (reported to the parent, never a silent exit)
         message = f"{type(exc).__name__}: {exc}"
         try:
@@ -188,17 +188,15 @@ def _child_main(events, control, corpus, model_config, train_config, checkpoint_
         events.close()
 
 
-def _apply_control(control, trainer):
-    actions = {"pause": trainer.pause, "resume": trainer.resume, "stop": trainer.stop}
+def _apply_control(control, session):
+    actions = {"pause": session.pause, "resume": session.resume, "stop": session.stop}
     while True:
         try:
             command = control.recv()
         except (EOFError, OSError):  # the app has gone: stop (the last checkpoint stays)
-            trainer.stop()
+            session.stop()
             return
         actions[command]()
-        if command == "stop":
-            return
 
 
 def _plain(value):

@@ -79,7 +79,8 @@ class Trainer:
     """
 
     def __init__(self, corpus, model_config: ModelConfig, train_config: TrainConfig, *,
-                 callback=None, checkpoint_path=None, resume_model=None, device_plan=None):
+                 callback=None, checkpoint_path=None, resume_model=None, device_plan=None,
+                 checkpoint_last_epoch: bool = True):
         self.corpus = corpus
         self.train_config = train_config
         self.callback = callback or (lambda event: None)
@@ -89,6 +90,10 @@ class Trainer:
         self.model_config = resume_model.config if resume_model is not None else \
             complete_model_config(model_config, corpus)
         self.model = resume_model
+        # False: the epoch that ends the run is not written here; the caller saves the final
+        # model once (with its test metrics) instead of twice.
+        self.checkpoint_last_epoch = checkpoint_last_epoch
+        self.paused_seconds = 0.0  # time spent paused, left out of "elapsed" and the ETA
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -113,8 +118,10 @@ class Trainer:
         if self._running.is_set():
             return
         self.callback(ev.Paused(True))
+        began = time.perf_counter()
         while not self._running.wait(0.1):
             pass
+        self.paused_seconds += time.perf_counter() - began
         if not self._stop.is_set():
             self.callback(ev.Paused(False))
 
@@ -268,7 +275,7 @@ class Trainer:
                 recent.append((now, _batch_size(target_out)))
                 recent = recent[-20:]
                 throughput = _throughput(recent)
-                elapsed = now - start
+                elapsed = now - start - self.paused_seconds
                 done_batches = (epoch - first_epoch) * n_batches + batch_index + 1
                 eta = elapsed / done_batches * (epochs_left * n_batches - done_batches)
                 history["batch_loss"].append(round(loss, 5))
@@ -283,14 +290,6 @@ class Trainer:
             history["epochs"].append(record)
             model.meta["epochs_completed"] = epoch + 1
             good_weights = model.get_weights()
-            if self.checkpoint_path:
-                from playground.modelfile import save_model
-
-                save_model(model, self.checkpoint_path)
-            self._emit(ev.EpochEnd(epoch, record["train_loss"], record["train_token_accuracy"],
-                                   record.get("val_loss"), record.get("val_token_accuracy"),
-                                   record.get("val_exact_match"), record.get("samples", []),
-                                   record["elapsed"], str(self.checkpoint_path) if self.checkpoint_path else None))
             val_loss = record.get("val_loss")
             if val_loss is not None and val_loss < best_val - 1e-4:
                 best_val, epochs_without_gain = val_loss, 0
@@ -299,9 +298,21 @@ class Trainer:
             if cfg.early_stopping and val_loss is not None and epochs_without_gain >= cfg.early_stopping:
                 status = "early_stopped"
                 message = f"Early stop after epoch {epoch + 1}: no validation gain in {cfg.early_stopping} epochs"
-                break
-            if self._stop.is_set():
+            elif self._stop.is_set():
                 status, message = "stopped", f"Stopped after epoch {epoch + 1}"
+            last = status != "done" or epoch + 1 == cfg.epochs
+            written = None
+            if self.checkpoint_path and (self.checkpoint_last_epoch or not last):
+                from playground.modelfile import save_model
+
+                written = str(save_model(model, self.checkpoint_path))
+            self._emit(ev.EpochEnd(epoch, record["train_loss"], record["train_token_accuracy"],
+                                   record.get("val_loss"), record.get("val_token_accuracy"),
+                                   record.get("val_exact_match"), record.get("samples", []),
+                                   record["elapsed"], written))
+            if status == "done" and self._stop.is_set():  # stopped by the EpochEnd callback itself
+                status, message = "stopped", f"Stopped after epoch {epoch + 1}"
+            if status != "done":
                 break
         best = None if best_val == math.inf else best_val
         self.callback(ev.TrainFinished(status, message, self._epochs_completed(), best))
@@ -337,7 +348,7 @@ class Trainer:
             record["val_loss"] = totals[0] / max(totals[2], 1)
             record["val_token_accuracy"] = totals[1] / max(totals[2], 1)
             record.update(self._validation_outputs(val, target_vocab))
-        record["elapsed"] = time.perf_counter() - start
+        record["elapsed"] = time.perf_counter() - start - self.paused_seconds
         return {k: (round(float(v), 6) if isinstance(v, (float, np.floating)) else v) for k, v in record.items()}
 
     def _validation_outputs(self, val, target_vocab) -> dict:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox
 
 from playground.config import DEVICES, OPTIMIZERS, TrainConfig
 from playground.training.events import FAILED
+from playground.training.session import TrainRequest
 from playground.ui import dialogs
 from playground.ui.plots import TrainingPlots
 from playground.ui.workers import TrainRunner, TrainWorker
@@ -217,7 +218,9 @@ class TrainPanel(QWidget):
                                  train_config=train_config.to_dict())
         run.checkpoint = str(checkpoint_dir() / f"run-{stamp}-{os.getpid()}-{run.number}.keras")
         self.run = run
-        worker = TrainWorker(corpus, model_config, train_config, run.checkpoint)
+        request = TrainRequest(source=corpus.name, out=run.checkpoint, data_options=corpus.options.to_dict(),
+                               model=model_config.to_dict(), train=train_config.to_dict())
+        worker = TrainWorker(request, corpus)
         self.runner = TrainRunner(worker, self)
         worker.started.connect(self._on_started)
         worker.epoch_end.connect(self._on_epoch)

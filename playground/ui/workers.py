@@ -167,10 +167,9 @@ class TrainWorker(QObject):
     paused = Signal(bool)
     finished = Signal(object)  # TrainResult
 
-    def __init__(self, corpus, model_config, train_config, checkpoint_path):
+    def __init__(self, request, corpus):
         super().__init__()
-        self.corpus, self.model_config, self.train_config = corpus, model_config, train_config
-        self.checkpoint_path = checkpoint_path
+        self.request, self.corpus = request, corpus
         self.process = None
         self._lock = threading.Lock()
         self._batches = collections.deque()
@@ -184,8 +183,7 @@ class TrainWorker(QObject):
 
         try:
             with self._lock:
-                self.process = TrainingProcess(self.corpus, self.model_config, self.train_config,
-                                               checkpoint_path=self.checkpoint_path)
+                self.process = TrainingProcess(self.request, self.corpus)
                 if not self._stop_requested:
                     self.process.start()
                     if self._pause_requested:

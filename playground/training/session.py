@@ -1,0 +1,209 @@
+"""One training job, one path: load the source → resolve the settings → train → evaluate on the
+test split → save once. The CLI, the Python API and the app's training child process all run
+a :class:`TrainingSession`; nothing else strings these steps together.
+
+Settings: the user's explicit choices win; every other training setting is the source's
+recommendation (:func:`playground.sources.recommended_training`), then the TrainConfig
+default. So ``playground train digits:add`` and Train in the app on digits:add use the same
+epochs, batch size and learning rate.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from playground.config import ModelConfig, TrainConfig
+from playground.training import events as ev
+
+EVALUATION_BATCH = 128
+
+
+class SessionError(ValueError):
+    """The job cannot run as asked (a source that does not fit the task, …); one line."""
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """Everything one training job needs, as plain JSON-able values."""
+
+    source: str  # built-in name or path (see playground.sources.load_any_source)
+    out: str  # the model file: a checkpoint after each epoch, then the final model
+    data_options: dict | None = None  # DataOptions fields; None = defaults (ignored when resuming)
+    music: dict = field(default_factory=dict)  # music loading: encoding, window, transpose, include_drums
+    task: str | None = None  # translate | lm | None (text and music sources give lm)
+    model: dict = field(default_factory=dict)  # ModelConfig fields chosen by the user
+    train: dict = field(default_factory=dict)  # TrainConfig fields chosen by the user; the rest are resolved
+    resume: str | None = None  # a model file to continue (its data options and architecture win)
+
+
+@dataclass
+class SessionResult:
+    model: object  # the trained Seq2SeqModel, or None
+    status: str  # done | early_stopped | stopped | nan | diverged | error
+    message: str
+    epochs_completed: int
+    history: dict
+    metrics: dict  # test-split metrics ({} when there is no test split or evaluation was stopped)
+    model_path: str | None  # where the final model was saved; None when nothing new was written
+    train_config: TrainConfig | None = None
+
+
+def resolve_train_config(source: str, chosen: dict) -> TrainConfig:
+    """The settings a run of ``source`` uses: ``chosen`` fields, else the source's
+    recommendation, else the defaults."""
+    from playground.sources import recommended_training
+
+    values = {**recommended_training(source), **{k: v for k, v in chosen.items() if v is not None}}
+    return TrainConfig.from_dict(values)
+
+
+def resolve_model_config(chosen: dict, task: str) -> ModelConfig:
+    """The architecture: ``chosen`` fields over the defaults; a language model for ``lm``."""
+    values = {k: v for k, v in chosen.items() if v is not None}
+    if task == "lm":
+        values.update(mode="lm", bidirectional=False)
+    elif values.get("mode") == "lm":
+        raise SessionError("mode 'lm' is a language model: train it on text or music (task lm)")
+    return ModelConfig.from_dict(values)
+
+
+class TrainingSession:
+    """Runs one :class:`TrainRequest`; ``callback(event)`` gets the trainer's events plus
+    Evaluating, Evaluated and ModelSaved. :meth:`pause`, :meth:`resume` and :meth:`stop` may
+    be called from any thread: a stop during training keeps the model as it is (it is still
+    evaluated and saved); a stop during the evaluation skips the rest of it.
+    ``corpus``: an already loaded corpus for ``request.source`` (the app loads it for its
+    preview), else it is loaded here."""
+
+    def __init__(self, request: TrainRequest, callback=None, *, corpus=None):
+        self.request = request
+        self.callback = callback or (lambda event: None)
+        self.corpus = corpus
+        self.resume_model = None
+        self.model_config: ModelConfig | None = None
+        self.train_config: TrainConfig | None = None
+        self.trainer = None
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._paused = False
+        self._evaluating = False
+
+    # -- control (any thread) --------------------------------------------------------------
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped.set()
+            if self.trainer is not None:
+                self.trainer.stop()
+
+    def pause(self) -> None:
+        with self._lock:
+            self._paused = True
+            if self.trainer is not None:
+                self.trainer.pause()
+
+    def resume(self) -> None:
+        with self._lock:
+            self._paused = False
+            if self.trainer is not None:
+                self.trainer.resume()
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Loads the source (unless given) and resolves the settings; raises before any
+        training for a source or setting that does not fit."""
+        if self.train_config is not None:
+            return
+        from playground.data.source import DataOptions
+        from playground.sources import load_any_source
+
+        request = self.request
+        meta = {}
+        if request.resume:
+            from playground.modelfile import load_model
+
+            self.resume_model = load_model(request.resume)
+            meta = self.resume_model.meta
+            options = DataOptions.from_dict(meta["data_options"])
+        else:
+            options = DataOptions.from_dict(request.data_options or {})
+        if self.corpus is None:
+            music = {**_music_from_meta(meta), **request.music}
+            self.corpus = load_any_source(request.source, options, task=request.task, **music)
+        corpus = self.corpus
+        task = request.task or ("lm" if corpus.kind in ("text", "music") else "translate")
+        if task == "translate" and corpus.kind != "pairs":
+            raise SessionError(f"{request.source}: a {corpus.kind} source trains a language model (task lm), "
+                               "not translate")
+        self.model_config = (self.resume_model.config if self.resume_model is not None
+                             else resolve_model_config(request.model, task))
+        self.train_config = resolve_train_config(request.source, request.train)
+
+    def run(self) -> SessionResult:
+        """Trains, evaluates and saves; failures of training are a result, not an exception."""
+        from playground.training.trainer import Trainer
+
+        self.prepare()
+        trainer = Trainer(self.corpus, self.model_config, self.train_config, callback=self.callback,
+                          checkpoint_path=self.request.out, resume_model=self.resume_model,
+                          checkpoint_last_epoch=False)
+        with self._lock:
+            self.trainer = trainer
+            if self._stopped.is_set():
+                trainer.stop()
+            if self._paused:
+                trainer.pause()
+        result = trainer.run()
+        self._stopped.clear()  # a Stop from now on stops the evaluation
+        if result.status in ev.FAILED or result.model is None:
+            return SessionResult(result.model, result.status, result.message, result.epochs_completed,
+                                 result.history, {}, None, self.train_config)
+        try:
+            metrics = self._evaluate(result.model)
+        except BaseException:  # Ctrl-C or a crash while scoring: the trained model is kept
+            self._save(result, final=False)
+            raise
+        path = self._save(result, final=True)
+        return SessionResult(result.model, result.status, result.message, result.epochs_completed,
+                             result.history, metrics, path, self.train_config)
+
+    def _evaluate(self, model) -> dict:
+        from playground.inference.evaluate import MISTAKES_KEPT, EvaluationStopped, evaluate
+        from playground.inference.predictor import Predictor
+
+        test = self.corpus.test
+        if not test:
+            return {}
+        self.callback(ev.Evaluating(len(test)))
+        try:
+            metrics = evaluate(Predictor(model), test, batch_size=EVALUATION_BATCH, should_stop=self._stopped.is_set,
+                               mistakes=MISTAKES_KEPT)
+        except EvaluationStopped:
+            self.callback(ev.Evaluated({}, []))
+            return {}
+        metrics.pop("outputs", None)
+        mistakes = metrics.pop("mistakes", [])
+        model.meta["metrics"] = metrics
+        model.meta["test_mistakes"] = mistakes
+        self.callback(ev.Evaluated(dict(metrics), mistakes))
+        return metrics
+
+    def _save(self, result, *, final: bool) -> str:
+        from playground.modelfile import save_model
+
+        path = str(save_model(result.model, self.request.out))
+        self.callback(ev.ModelSaved(path, result.epochs_completed, final))
+        return path
+
+
+def _music_from_meta(meta: dict) -> dict:
+    """A resumed music model's loading options (encoding, window)."""
+    extra = (meta or {}).get("extra", {}) or {}
+    return {key: extra[key] for key in ("encoding", "window") if key in extra}
+
+
+def train(request: TrainRequest, callback=None, *, corpus=None) -> SessionResult:
+    """The Python API's one call: ``train(TrainRequest("dates:iso", "dates.keras"))``."""
+    return TrainingSession(request, callback, corpus=corpus).run()
