@@ -124,7 +124,8 @@ def _music_info(corpus, info: dict) -> dict:
             "tempo_bpm": extra.get("tempo_bpm"), "window": extra.get("window"),
             "split_tunes": summary.get("split_tunes"), "tokens": summary.get("tokens")}
     rest = {k: v for k, v in info.items() if k not in head and k not in ("skipped_lines",)}
-    rest["extra"] = {k: v for k, v in extra.items() if k not in ("skipped_files",)}
+    rest["extra"] = {k: v for k, v in extra.items() if k not in ("skipped_files", "primers")}
+    rest["extra"]["primers"] = len(extra.get("primers", []))
     return {**head, **rest}
 
 

@@ -31,6 +31,10 @@ MAX_CONFIG_DEPTH = 64  # nesting of the JSON config (Python's parser recurses)
 CONFIG_MEMBERS = {"config.json": MAX_CONFIG_BYTES, "metadata.json": MAX_METADATA_BYTES}
 TASKS = ("translate", "lm")
 CORPUS_KINDS = ("pairs", "text", "music")
+MAX_PRIMERS = 64  # meta.extra.primers of a music model (a corpus stores 16: playground.music.primers)
+MAX_PRIMER_NOTES = 4096  # notes per primer (a corpus stores at most 2048)
+MAX_PRIMER_BEATS = 1e6  # note start and duration, in beats (a primer holds 8 bars)
+PRIMER_SPLITS = ("test", "val", "train")
 
 
 class ModelFileError(ValueError):
@@ -210,11 +214,54 @@ def validate_config(path: Path, config) -> dict:
     _check_history(path, meta)
     for key in ("metrics", "extra", "data"):
         _field(path, meta, key, dict, f"meta.{key}", required=False)
+    _check_primers(path, meta)
     epochs = _field(path, meta, "epochs_completed", int, "meta.epochs_completed", required=False)
     if epochs is not None and epochs < 0:
         raise ModelFileError(f"{path}: malformed model file (epochs_completed {epochs})")
     _check_examples(path, meta)
     return config
+
+
+def _check_primers(path: Path, meta: dict) -> None:
+    """``meta.extra.primers`` (music models): the primer tunes offered by the Music tab."""
+    primers = _field(path, meta.get("extra") or {}, "primers", list, "meta.extra.primers", required=False)
+    if primers is None:
+        return
+    if len(primers) > MAX_PRIMERS:
+        raise ModelFileError(f"{path}: malformed model file (meta.extra.primers holds {len(primers)} tunes, "
+                             f"at most {MAX_PRIMERS} are read)")
+    for i, primer in enumerate(primers):
+        what = f"meta.extra.primers[{i}]"
+        if not isinstance(primer, dict):
+            raise ModelFileError(f"{path}: malformed model file ({what} is {type(primer).__name__}, "
+                                 "expected dict)")
+        _field(path, primer, "name", str, f"{what}.name")
+        if primer.get("split") not in PRIMER_SPLITS:
+            raise ModelFileError(f"{path}: malformed model file ({what}.split {primer.get('split')!r}; "
+                                 f"valid: {', '.join(PRIMER_SPLITS)})")
+        tempo = _field(path, primer, "tempo_bpm", (int, float), f"{what}.tempo_bpm")
+        if not 0 < tempo <= 1000:  # NaN and infinity fail too
+            raise ModelFileError(f"{path}: malformed model file ({what}.tempo_bpm {tempo!r} is not a tempo)")
+        signature = _field(path, primer, "time_signature", list, f"{what}.time_signature")
+        if not (len(signature) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in signature)
+                and 1 <= signature[0] <= 255 and signature[1] in (1, 2, 4, 8, 16, 32, 64)):
+            raise ModelFileError(f"{path}: malformed model file ({what}.time_signature {signature!r} is not "
+                                 "[numerator, power-of-two denominator])")
+        notes = _field(path, primer, "notes", list, f"{what}.notes")
+        if len(notes) > MAX_PRIMER_NOTES:
+            raise ModelFileError(f"{path}: malformed model file ({what} holds {len(notes)} notes, at most "
+                                 f"{MAX_PRIMER_NOTES} are read)")
+        if not all(_is_primer_note(note) for note in notes):
+            raise ModelFileError(f"{path}: malformed model file ({what}.notes must be [pitch 0..127, start >= 0, "
+                                 f"duration >= 0, velocity 1..127] (beats at most {MAX_PRIMER_BEATS:g}))")
+
+
+def _is_primer_note(note) -> bool:
+    if not (isinstance(note, list) and len(note) == 4 and all(_is_number(v) for v in note)):
+        return False
+    pitch, start, duration, velocity = note
+    return (isinstance(pitch, int) and 0 <= pitch <= 127 and isinstance(velocity, int) and 1 <= velocity <= 127
+            and all(0 <= v <= MAX_PRIMER_BEATS for v in (start, duration)))  # NaN fails too
 
 
 def _check_vocab(path: Path, meta: dict, key: str, size: int, vocabulary_class) -> None:

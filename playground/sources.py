@@ -53,24 +53,25 @@ def is_music_source(source: str) -> bool:
 
 def load_any_source(source: str, options: DataOptions = DataOptions(), *, task: str | None = None,
                     encoding: str = "melody", include_drums: bool = False, transpose: bool = False,
-                    window: int = DEFAULT_MUSIC_WINDOW) -> Corpus:
+                    window: int = DEFAULT_MUSIC_WINDOW, progress=None) -> Corpus:
     """→ a :class:`Corpus`; music sources give ``kind == "music"`` with token sequences as
     targets (empty sources) and their MIDI summary in ``corpus.extra``. ``encoding``,
     ``include_drums``, ``transpose`` and ``window`` only apply to music (see
-    :func:`load_music_corpus`)."""
+    :func:`load_music_corpus`). ``progress(fraction, what)`` is called as loading advances
+    (raise LoadCancelled from it to abandon the load)."""
     source = str(source)
     if is_music_source(source):
         return load_music_corpus(source, options, encoding=encoding, include_drums=include_drums,
-                                 transpose=transpose, window=window)
+                                 transpose=transpose, window=window, progress=progress)
     if Path(source).is_dir():
         raise DataError(f"{source}: a folder with no MIDI files in it; give a file path")
     kind = "text" if task == "lm" else None
-    return load_source(source, options, kind=kind)
+    return load_source(source, options, kind=kind, progress=progress)
 
 
 def load_music_corpus(source: str, options: DataOptions, *, encoding: str = "melody",
                       include_drums: bool = False, transpose: bool = False,
-                      window: int = DEFAULT_MUSIC_WINDOW) -> Corpus:
+                      window: int = DEFAULT_MUSIC_WINDOW, progress=None) -> Corpus:
     """A MIDI file/folder (or ``midi:sample``) as a language-model corpus of token sequences.
 
     Tunes are split by tune (``options.val_split`` / ``test_split`` / ``seed``). With
@@ -78,7 +79,9 @@ def load_music_corpus(source: str, options: DataOptions, *, encoding: str = "mel
     ``window`` tokens (each starting on a note event, so it never opens on a bare hold);
     test tunes stay whole so held-out scores are over complete tunes. ``corpus.extra``
     (stored in the model file) holds the encoding, the training pitch range, the usual time
-    signature and tempo, the training pitch-class histogram and the MIDI summary;
+    signature and tempo, the training pitch-class histogram, the MIDI summary and
+    ``"primers"``: the first bars of up to 16 tunes, test tunes first (see
+    :mod:`playground.music.primers`), so a model can be primed whatever data is loaded;
     ``corpus.music`` is the :class:`~playground.music.corpus.MusicCorpus` (the Tune objects,
     for primers).
     """
@@ -88,12 +91,13 @@ def load_music_corpus(source: str, options: DataOptions, *, encoding: str = "mel
     from playground.music.corpus import load_music_source
     from playground.music.encoding import decode
     from playground.music.metrics import pitch_class_histogram
+    from playground.music.primers import primers_from_music
     from playground.music.windows import cut_windows
 
     if window < 0:
         raise DataError(f"window must be >= 0 tokens (0 = whole tunes); got {window}")
     try:
-        music = load_music_source(source, encoding=encoding, include_drums=include_drums,
+        music = load_music_source(source, encoding=encoding, include_drums=include_drums, progress=progress,
                                   transpose_augment=transpose, val_split=options.val_split,
                                   test_split=options.test_split, seed=options.seed)
     except (ValueError, FileNotFoundError) as exc:
@@ -117,6 +121,7 @@ def load_music_corpus(source: str, options: DataOptions, *, encoding: str = "mel
     corpus.extra = {"encoding": music.encoding, "pitch_range": list(music.pitch_range),
                     "steps_per_beat": 4, "window": int(window), "time_signature": list(signature),
                     "tempo_bpm": tempo, "pitch_class_histogram": [round(float(v), 6) for v in histogram],
-                    "summary": music.summary, "skipped_files": [list(s) for s in music.skipped]}
+                    "summary": music.summary, "skipped_files": [list(s) for s in music.skipped],
+                    "primers": primers_from_music(music)}
     corpus.music = music  # not JSON: the tunes themselves, for primers in the CLI and the GUI
     return corpus

@@ -161,6 +161,7 @@ def test_app_export_onto_user_folder_keeps_its_files(qtbot, tmp_path, answers, t
     from playground.ui.settings import Settings
 
     monkeypatch.setenv("PLAYGROUND_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(tmp_path / "data"))
     asked, _ = answers
     window = MainWindow(Settings(), autoload=False)
     qtbot.addWidget(window)

@@ -27,6 +27,7 @@ def messages(monkeypatch):
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch, messages):
     monkeypatch.setenv("PLAYGROUND_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(tmp_path / "data"))
     win = MainWindow(Settings(), autoload=False)
     qtbot.addWidget(win)
     yield win

@@ -14,6 +14,10 @@ class DataError(ValueError):
     """
 
 
+class LoadCancelled(Exception):
+    """Raised from a loader's ``progress`` callback to abandon the load (the user pressed Cancel)."""
+
+
 # Imported after DataError on purpose: the submodules import it from here.
 from playground.data.pairs import PairsFile, SkippedLine, load_pairs, load_parallel  # noqa: E402
 from playground.data.lmtext import BUILTIN_TEXT_PATH, TextFile, load_text  # noqa: E402
@@ -27,6 +31,7 @@ __all__ = [
     "BUILTIN_TEXT_PATH",
     "Corpus",
     "DataError",
+    "LoadCancelled",
     "DataOptions",
     "LEVELS",
     "PairsFile",

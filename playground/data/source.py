@@ -286,14 +286,16 @@ def split_by_key(keys: list[str], val_split: float, test_split: float, seed: int
 # --- the entry point -----------------------------------------------------
 
 
-def load_source(source: str | os.PathLike, options: DataOptions = DataOptions(), *, kind: str | None = None) -> Corpus:
+def load_source(source: str | os.PathLike, options: DataOptions = DataOptions(), *, kind: str | None = None,
+                progress=None) -> Corpus:
     """Load, normalise, tokenise, filter, sample and split a data source.
 
     ``source``: a built-in task name (see ``BUILTIN_TASKS``), "text:sample",
     a pairs file (.txt/.tsv/.csv), a plain text file (kind "text", or
     auto-detected: a file whose lines mostly have no tab) or two parallel
     files "SRC::TGT". ``kind`` forces "pairs" or "text". The same source and
-    options always give identical splits.
+    options always give identical splits. ``progress(fraction, what)``, when given, is
+    called as the work advances; raising LoadCancelled from it abandons the load.
     """
     if kind not in SOURCE_KINDS:
         raise ValueError(f"kind must be one of {', '.join(map(str, SOURCE_KINDS))}; got {kind!r}")
@@ -301,11 +303,15 @@ def load_source(source: str | os.PathLike, options: DataOptions = DataOptions(),
         raise TypeError(f"options must be a DataOptions, got {type(options).__name__}")
     name = os.fspath(source)
     with collections_paused():  # millions of small token lists, no cycles: no repeated full walks
-        return _build_corpus(name, options, kind)
+        return _build_corpus(name, options, kind, progress or (lambda fraction, what: None))
 
 
-def _build_corpus(name: str, options: DataOptions, kind: str | None) -> Corpus:
+_PROGRESS_EVERY = 5000  # lines between progress reports
+
+
+def _build_corpus(name: str, options: DataOptions, kind: str | None, progress) -> Corpus:
     """The body of ``load_source`` (arguments already checked)."""
+    progress(0.0, "reading")
     found_kind, raw, skipped, header = _read_source(name, options, kind)
     if found_kind == "text":
         raw = [("", item) for item in raw]  # one code path: text = pairs with an empty source
@@ -313,7 +319,9 @@ def _build_corpus(name: str, options: DataOptions, kind: str | None) -> Corpus:
     level = options.level
     keep: list[tuple[str, str, list[str], list[str]]] = []
     dropped_too_long = dropped_empty = 0
-    for source_text, target_text in raw:
+    for index, (source_text, target_text) in enumerate(raw):
+        if index % _PROGRESS_EVERY == 0:
+            progress(0.1 + 0.8 * index / max(len(raw), 1), f"tokenising {index:,} of {len(raw):,} lines")
         source_text = normalize(source_text, lowercase=options.lowercase, unicode=options.normalize_unicode)
         target_text = normalize(target_text, lowercase=options.lowercase, unicode=options.normalize_unicode)
         source_tokens = tokenize(source_text, level)
@@ -340,6 +348,7 @@ def _build_corpus(name: str, options: DataOptions, kind: str | None) -> Corpus:
             chosen = np.random.default_rng([options.seed, 1]).choice(len(keep), options.max_samples, replace=False)
             keep = [keep[i] for i in np.sort(chosen)]
 
+    progress(0.9, "splitting and building vocabularies")
     keys = [source_text if found_kind == "pairs" else target_text for source_text, target_text, _, _ in keep]
     train_idx, val_idx, test_idx = split_by_key(keys, options.val_split, options.test_split, options.seed)
     if not train_idx:

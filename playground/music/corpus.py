@@ -72,6 +72,7 @@ def load_music_source(
     val_split: float = 0.1,
     test_split: float = 0.1,
     seed: int = 0,
+    progress=None,
 ) -> MusicCorpus:
     """Load MIDI tunes, split them by tune, and encode them.
 
@@ -81,12 +82,12 @@ def load_music_source(
     stay untouched, so scores stay comparable). Files that fail to read, or
     that hold no (non-drum) notes, are listed in ``skipped``.
     Raises ValueError for an unknown encoding or when no tune loads, and
-    FileNotFoundError for a missing path.
+    FileNotFoundError for a missing path. ``progress(fraction, what)`` is called per file.
     """
     if encoding not in ENCODINGS:
         raise ValueError(f"unknown music encoding {encoding!r}; valid options: {', '.join(ENCODINGS)}")
     folder = resolve_source(path_or_builtin)
-    load = load_midi_folder(folder, include_drums=include_drums)
+    load = load_midi_folder(folder, include_drums=include_drums, progress=progress)
     skipped = list(load.skipped)
     tunes = []
     for t in load.tunes:

@@ -201,14 +201,19 @@ def find_midi_files(path_or_paths: str | os.PathLike | Sequence[str | os.PathLik
     return files
 
 
-def load_midi_folder(path_or_paths: str | os.PathLike | Sequence[str | os.PathLike], **kw) -> MidiLoad:
+def load_midi_folder(path_or_paths: str | os.PathLike | Sequence[str | os.PathLike], *, progress=None,
+                     **kw) -> MidiLoad:
     """Read every MIDI file under a file, a folder or a list of them.
 
     ``kw`` goes to :func:`read_midi`. Corrupt files are recorded in
     ``MidiLoad.skipped`` as (path, reason) and the rest still load.
+    ``progress(fraction, what)`` is called before each file (it may raise to abandon the load).
     """
     load = MidiLoad()
-    for f in find_midi_files(path_or_paths):
+    files = find_midi_files(path_or_paths)
+    for number, f in enumerate(files):
+        if progress is not None:
+            progress(number / max(len(files), 1), f"reading MIDI file {number + 1:,} of {len(files):,}")
         try:
             load.tunes.append(read_midi(f, **kw))
         except MidiError as exc:

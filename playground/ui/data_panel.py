@@ -1,18 +1,22 @@
 """Data step: pick a built-in source or a file/folder, set loader options, preview.
 
-Loading runs in a worker thread (:func:`playground.ui.workers.run_job`); for a file the
-first lines are shown at once, before the full corpus is ready.
+Loading runs in a worker thread (:func:`playground.ui.workers.run_job`) with a progress bar
+and a Cancel button; for a file the first lines are shown at once. What Train uses is
+always what the preview shows: a failed or cancelled load changes nothing, and changed
+options mark the preview "out of date" until Load is pressed.
 """
 
 from __future__ import annotations
 
+import html
+import threading
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
-                               QHeaderView, QLabel, QPushButton, QSpinBox, QSplitter, QTableWidget,
+                               QHeaderView, QLabel, QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from playground.ui import dialogs
@@ -33,12 +37,32 @@ def _quick_preview(path: str) -> list[tuple[str, str]]:
     return rows
 
 
-def load_and_summarise(source: str, options) -> dict:
+class _Progress(QObject):
+    """Carries a worker's progress to the GUI thread; ``cancel()`` makes the next report raise."""
+
+    changed = Signal(float, str)
+
+    def __init__(self):
+        super().__init__()
+        self.cancelled = threading.Event()
+
+    def __call__(self, fraction: float, what: str) -> None:
+        from playground.data import LoadCancelled
+
+        if self.cancelled.is_set():
+            raise LoadCancelled("cancelled")
+        self.changed.emit(float(fraction), what)
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+
+def load_and_summarise(source: str, options, progress=None) -> dict:
     """Worker-thread part of a load: the corpus plus everything the panel shows."""
     from playground.data.text import detokenize
     from playground.sources import load_any_source
 
-    corpus = load_any_source(source, options)
+    corpus = load_any_source(source, options, progress=progress)
     level = corpus.options.level
     examples = corpus.train[:PREVIEW_ROWS]
     reverse = corpus.options.reverse_source
@@ -61,6 +85,7 @@ class DataPanel(QWidget):
         super().__init__(parent)
         self.state = state
         self._request = 0
+        self._summary = None  # what show_summary last showed for a successful load
         self.loading = False
         self.extra_sources: list[str] = []
 
@@ -84,6 +109,21 @@ class DataPanel(QWidget):
         self.load_button = QPushButton("Load")
         self.load_button.setToolTip("Load the source with these options (runs in the background)")
         self.load_button.clicked.connect(self.load)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Abandon this load; the data loaded before stays")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setVisible(False)
+        self.load_progress = QProgressBar()
+        self.load_progress.setRange(0, 1000)
+        self.load_progress.setToolTip("Loading progress")
+        self.load_progress.setVisible(False)
+        self.stale = QLabel("")
+        self.stale.setStyleSheet("color: #a05a00; font-weight: bold;")
+        self.stale.setToolTip("The choices above differ from the data loaded: Train uses only loaded data")
+        self.stale.setVisible(False)
+        self.loaded_source: str | None = None  # what Train uses: the source and options last loaded
+        self.loaded_options = None
+        self._progress: _Progress | None = None
 
         self.level = QComboBox()
         self.level.addItems(["char", "word"])
@@ -100,6 +140,11 @@ class DataPanel(QWidget):
         self.max_samples.setRange(0, 10_000_000)
         self.max_samples.setSpecialValueText("all")
         self.max_samples.setToolTip("Keep at most this many examples after filtering (0: all)")
+        self.sample = QComboBox()
+        self.sample.addItem("first", "first")
+        self.sample.addItem("random (seeded)", "random")
+        self.sample.setToolTip("Which examples Max samples keeps: the first in the file (Tatoeba files are "
+                               "sorted by length: the first are the shortest) or a random sample fixed by the seed")
         self.task_size = QSpinBox()
         self.task_size.setRange(0, 1_000_000)
         self.task_size.setSpecialValueText("default")
@@ -124,6 +169,7 @@ class DataPanel(QWidget):
         top.addWidget(open_file)
         top.addWidget(open_dir)
         top.addWidget(self.load_button)
+        top.addWidget(self.cancel_button)
 
         form = QFormLayout()
         form.addRow("Tokens", self.level)
@@ -133,6 +179,7 @@ class DataPanel(QWidget):
         form.addRow("", checks)
         form.addRow("Max length", self.max_length)
         form.addRow("Max samples", self.max_samples)
+        form.addRow("Sample", self.sample)
         form.addRow("Task size", self.task_size)
         form.addRow("Validation", self.val_split)
         form.addRow("Test", self.test_split)
@@ -183,11 +230,19 @@ class DataPanel(QWidget):
         body.addWidget(right, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.load_progress)
         layout.addWidget(self.description)
+        layout.addWidget(self.stale)
         layout.addLayout(body, 1)
 
         self.source.currentIndexChanged.connect(self._source_changed)
         self._source_changed()
+        for widget in (self.level, self.sample):
+            widget.currentIndexChanged.connect(self.check_stale)
+        for widget in (self.lowercase, self.reverse):
+            widget.toggled.connect(self.check_stale)
+        for widget in (self.max_length, self.max_samples, self.task_size, self.val_split, self.test_split, self.seed):
+            widget.valueChanged.connect(self.check_stale)
 
     # -- options ---------------------------------------------------------------------------
 
@@ -197,8 +252,9 @@ class DataPanel(QWidget):
         return DataOptions(level=self.level.currentText(), lowercase=self.lowercase.isChecked(),
                            reverse_source=self.reverse.isChecked(),
                            max_length=self.max_length.value() or None, max_samples=self.max_samples.value() or None,
-                           task_size=self.task_size.value() or None, val_split=round(self.val_split.value(), 4),
-                           test_split=round(self.test_split.value(), 4), seed=self.seed.value())
+                           sample=self.sample.currentData(), task_size=self.task_size.value() or None,
+                           val_split=round(self.val_split.value(), 4), test_split=round(self.test_split.value(), 4),
+                           seed=self.seed.value())
 
     def set_options(self, values: dict) -> None:
         from playground.data.source import DataOptions
@@ -212,6 +268,7 @@ class DataPanel(QWidget):
         self.reverse.setChecked(options.reverse_source)
         self.max_length.setValue(options.max_length or 0)
         self.max_samples.setValue(options.max_samples or 0)
+        self.sample.setCurrentIndex(max(self.sample.findData(options.sample), 0))
         self.task_size.setValue(options.task_size or 0)
         self.val_split.setValue(options.val_split)
         self.test_split.setValue(options.test_split)
@@ -232,23 +289,45 @@ class DataPanel(QWidget):
     def _source_changed(self):
         tip = self.source.itemData(self.source.currentIndex(), Qt.ItemDataRole.ToolTipRole)
         self.description.setText(tip or self.current_source())
+        self.check_stale()
+
+    def is_stale(self) -> bool:
+        """The choices on this tab differ from the data loaded (and Train would use)."""
+        if self.loaded_source is None:
+            return False
+        try:
+            options = self.options()
+        except ValueError:
+            return True
+        return self.current_source() != self.loaded_source or options != self.loaded_options
+
+    def check_stale(self, *_):
+        stale = self.is_stale()
+        self.stale.setText("Out of date — press Load: the data in use is still "
+                           f"{self.loaded_source}" if stale else "")
+        self.stale.setVisible(stale)
+        if self.state is not None:
+            self.state.set_data_stale(stale)
 
     # -- loading ---------------------------------------------------------------------------
 
     def choose_file(self):
-        path = dialogs.open_file(self, "Open a dataset",
-                                 "Data (*.txt *.tsv *.csv *.mid *.midi);;All files (*)")
+        path = dialogs.open_file(self, "Open a dataset", "Data (*.txt *.tsv *.csv *.mid *.midi);;All files (*)",
+                                 kind="data")
         if path:
             self.open_path(path)
 
     def choose_folder(self):
-        path = dialogs.open_dir(self, "Open a folder of MIDI files")
+        path = dialogs.open_dir(self, "Open a folder of MIDI files", kind="data")
         if path:
             self.open_path(path)
 
     def open_path(self, path: str):
         """Select a file/folder (menu, drag & drop) and load it."""
+        self.source.blockSignals(True)
         self.set_source(str(path))
+        self.source.blockSignals(False)
+        self._source_changed()
         self.load()
 
     def load(self):
@@ -258,16 +337,35 @@ class DataPanel(QWidget):
         except ValueError as exc:
             dialogs.error(self, "Invalid data options", str(exc))
             return
+        if self._progress is not None:
+            self._progress.cancel()  # a newer load replaces the one running
         self._request += 1
         request = self._request
         self.loading = True
         self.load_button.setEnabled(False)
-        self.counts.setText(f"Loading {source}…")
+        self.cancel_button.setVisible(True)
+        self.load_progress.setValue(0)
+        self.load_progress.setFormat(f"Loading {source}…")
+        self.load_progress.setVisible(True)
+        progress = self._progress = _Progress()
+        progress.changed.connect(lambda fraction, what: self._show_progress(request, source, fraction, what))
         path = Path(source)
         if path.is_file() and path.suffix.lower() not in (".mid", ".midi"):
             run_job(lambda: _quick_preview(source), lambda rows: self._show_quick(request, rows))
-        run_job(lambda: load_and_summarise(source, options), lambda result: self._loaded(request, result),
-                lambda message: self._failed(request, source, message))
+        run_job(lambda: load_and_summarise(source, options, progress),
+                lambda result: self._loaded(request, source, options, result),
+                lambda message: self._failed(request, source, message, progress.cancelled.is_set()))
+
+    def cancel(self):
+        """Abandons the running load; the data loaded before stays."""
+        if self._progress is not None and self.loading:
+            self._progress.cancel()
+            self.load_progress.setFormat("Cancelling…")
+
+    def _show_progress(self, request, source, fraction, what):
+        if request == self._request and self.loading:
+            self.load_progress.setValue(int(fraction * 1000))
+            self.load_progress.setFormat(f"{source}: {what} — %p%")
 
     def _show_quick(self, request, rows):
         if request != self._request or not self.loading:
@@ -275,21 +373,47 @@ class DataPanel(QWidget):
         self._fill_preview(rows)
         self.preview_shown.emit()
 
-    def _failed(self, request, source, message):
+    def _end_loading(self):
+        self.loading = False
+        self._progress = None
+        self.load_button.setEnabled(True)
+        self.cancel_button.setVisible(False)
+        self.load_progress.setVisible(False)
+
+    def _failed(self, request, source, message, cancelled=False):
         if request != self._request:
             return
-        self.loading = False
-        self.load_button.setEnabled(True)
-        self.counts.setText(f"Could not load {source}")
+        self._end_loading()
+        self._restore_loaded()
+        if cancelled:
+            self.load_failed.emit("cancelled")
+            return
         dialogs.error(self, "Could not load the data", message)
         self.load_failed.emit(message)
 
-    def _loaded(self, request, result):
+    def _restore_loaded(self):
+        """After a failed or cancelled load: the choices, preview and data go back to what is loaded."""
+        if self.loaded_source is not None:
+            self.source.blockSignals(True)
+            self.set_source(self.loaded_source)
+            self.source.blockSignals(False)
+            self._source_changed()
+            if self.loaded_options is not None:
+                self.set_options(self.loaded_options.to_dict())
+            if self._summary is not None:
+                self.show_summary(self._summary)
+        else:
+            self._fill_preview([])
+            self.counts.setText("Nothing loaded yet")
+        self.check_stale()
+
+    def _loaded(self, request, source, options, result):
         if request != self._request:
             return
-        self.loading = False
-        self.load_button.setEnabled(True)
+        self._end_loading()
+        self.loaded_source, self.loaded_options, self._summary = source, options, result
         self.show_summary(result)
+        self.check_stale()
         if self.state is not None:
             self.state.set_corpus(result["corpus"])
         self.corpus_loaded.emit(result["corpus"])
@@ -308,10 +432,9 @@ class DataPanel(QWidget):
         info = result["describe"]
         corpus = result["corpus"]
         self._fill_preview(result["preview"])
-        if corpus.kind != "pairs":
-            self.preview.setHorizontalHeaderLabels(["(none)", "Sequence"])
-        else:
-            self.preview.setHorizontalHeaderLabels(["Input", "Target"])
+        pairs = corpus.kind == "pairs"
+        self.preview.setHorizontalHeaderLabels(["Input", "Target"] if pairs else ["", "Sequence"])
+        self.preview.setColumnHidden(0, not pairs)  # a text or MIDI corpus has no input side
         counts = info["counts"]
         vocab = info["vocab_sizes"]
         lines = [f"<b>{info['name']}</b> ({info['kind']})",
@@ -320,6 +443,8 @@ class DataPanel(QWidget):
                  f"target {vocab['target']}",
                  f"skipped lines {info['skipped_count']:,} · too long {info['dropped_too_long']:,} · "
                  f"empty {info['dropped_empty']:,}"]
+        if info.get("header"):
+            lines.append(f"header line (not trained on): <code>{html.escape(info['header'])}</code>")
         stats = info["length_stats"]
         for side in ("source", "target"):
             if stats.get(side):

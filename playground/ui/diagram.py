@@ -1,9 +1,16 @@
-"""A small QPainter sketch of what feeds the decoder in each decoder mode."""
+"""A small QPainter sketch of what feeds the decoder in each decoder mode.
+
+Given a model configuration (:meth:`DecoderDiagram.set_config`) it also names the stack under
+the encoder and decoder cells — layers × (Bi)cell units, e.g. "2 × BiLSTM 128" — draws the
+extra layers as stacked cells and a bidirectional encoder with arrows both ways.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 EXPLANATIONS = {
@@ -22,13 +29,41 @@ _DEC = QColor("#F58518")
 _CTX = QColor("#54A24B")
 _ATT = QColor("#B279A2")
 
+CELL_NAMES = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
+
+
+def _option(config, name: str, default):
+    """A field of a ModelConfig or of its dict form (a run's ``model_config``)."""
+    if isinstance(config, Mapping):
+        return config.get(name, default)
+    return getattr(config, name, default)
+
+
+def stack_captions(config) -> tuple[str, str]:
+    """(encoder, decoder) descriptions such as ("2 × BiLSTM 128", "2 × LSTM 128").
+
+    The encoder's is empty for a language model (no encoder); both are empty without a config.
+    """
+    if config is None:
+        return "", ""
+    cell = str(_option(config, "cell", "lstm"))
+    cell = CELL_NAMES.get(cell.lower(), cell.upper())
+    layers, units = int(_option(config, "layers", 1)), int(_option(config, "units", 0))
+    size = f" {units}" if units else ""
+    lm = _option(config, "mode", "") == "lm"
+    bi = "Bi" if _option(config, "bidirectional", False) and not lm else ""
+    return ("" if lm else f"{layers} × {bi}{cell}{size}"), f"{layers} × {cell}{size}"
+
 
 class DecoderDiagram(QWidget):
     """Encoder cells (blue), decoder cells (orange) and the arrows of the chosen mode."""
 
-    def __init__(self, mode: str = "attention", parent=None):
+    def __init__(self, mode: str = "attention", parent=None, config=None):
         super().__init__(parent)
         self.mode = mode
+        self.config = None  # ModelConfig (or its dict) whose layers / cell / direction are shown
+        if config is not None:
+            self.set_config(config)
         self.setMinimumSize(360, 170)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setToolTip("What feeds the decoder in this mode")
@@ -36,6 +71,27 @@ class DecoderDiagram(QWidget):
     def set_mode(self, mode: str) -> None:
         self.mode = mode
         self.update()
+
+    def set_config(self, config) -> None:
+        """Shows ``config``'s mode plus its layer count, cell type and (bi)directionality."""
+        self.config = config
+        self.mode = _option(config, "mode", self.mode)
+        self.update()
+
+    @property
+    def layers(self) -> int:
+        return max(1, int(_option(self.config, "layers", 1))) if self.config is not None else 1
+
+    @property
+    def bidirectional(self) -> bool:
+        return bool(self.config is not None and _option(self.config, "bidirectional", False)
+                    and self.mode != "lm")
+
+    def captions(self) -> tuple[str, str]:
+        """The texts drawn under the encoder and the decoder ("" where nothing is drawn)."""
+        encoder, decoder = stack_captions(self.config)
+        return (f"encoder: {encoder}" if encoder and self.mode != "lm" else "",
+                (f"language model: {decoder}" if self.mode == "lm" else f"decoder: {decoder}") if decoder else "")
 
     def _arrow(self, painter: QPainter, start: QPointF, end: QPointF, color: QColor, curved: bool = False):
         painter.setPen(QPen(color, 1.6))
@@ -79,10 +135,19 @@ class DecoderDiagram(QWidget):
         dec_x0 = 150.0 if mode == "lm" else 260.0
         dec = [QRectF(dec_x0 + 80 * i, top, cw, ch) for i in range(3)]
         for rects, color, label, names in ((enc, _ENC, "enc", "x₁ x₂ x₃"), (dec, _DEC, "dec", "y₁ y₂ y₃")):
+            both_ways = rects is enc and self.bidirectional
             for i, rect in enumerate(rects):
                 if i:
-                    self._arrow(painter, QPointF(rects[i - 1].right(), rect.center().y()),
-                                QPointF(rect.left(), rect.center().y()), color.darker(140))
+                    dy = -5.0 if both_ways else 0.0
+                    self._arrow(painter, QPointF(rects[i - 1].right(), rect.center().y() + dy),
+                                QPointF(rect.left(), rect.center().y() + dy), color.darker(140))
+                    if both_ways:  # the backward reading of a bidirectional encoder
+                        self._arrow(painter, QPointF(rect.left(), rect.center().y() + 5),
+                                    QPointF(rects[i - 1].right(), rect.center().y() + 5), color.darker(140))
+                for k in range(min(self.layers, 4) - 1, 0, -1):  # stacked layers, drawn behind
+                    painter.setPen(QPen(color.darker(130), 1.0))
+                    painter.setBrush(color.lighter(170))
+                    painter.drawRoundedRect(rect.translated(3.0 * k, -3.0 * k), 5, 5)
                 painter.setPen(QPen(color.darker(130), 1.4))
                 painter.setBrush(color.lighter(150))
                 painter.drawRoundedRect(rect, 5, 5)
@@ -127,6 +192,17 @@ class DecoderDiagram(QWidget):
             for rect in enc:
                 self._arrow(painter, QPointF(rect.center().x(), rect.top() - 1),
                             QPointF(target.left() + 6, target.top() + 2), _ATT, curved=True)
+        encoder_caption, decoder_caption = self.captions()
+        plain_font = QFont(painter.font())
+        caption_font = QFont(plain_font)
+        caption_font.setBold(True)
+        painter.setFont(caption_font)
+        for rects, caption, color in ((enc, encoder_caption, _ENC), (dec, decoder_caption, _DEC)):
+            if rects and caption:
+                painter.setPen(QPen(color.darker(150)))
+                span = QRectF(rects[0].left() - 20, h - 38, rects[-1].right() - rects[0].left() + 40, 16)
+                painter.drawText(span, Qt.AlignmentFlag.AlignCenter, caption)
+        painter.setFont(plain_font)
         legend = {"basic": "green: the encoder vector c is the decoder's input at every step · no feedback",
                   "feedback": "blue: encoder state starts the decoder · dashed: previous output fed back",
                   "peek": "green: encoder vector c at every step · dashed: previous output fed back",
@@ -140,10 +216,13 @@ class DecoderDiagram(QWidget):
 if __name__ == "__main__":
     from PySide6.QtWidgets import QApplication, QHBoxLayout
 
+    from playground.config import ModelConfig
+
     app = QApplication([])
     box = QWidget()
     row = QHBoxLayout(box)
-    for name in EXPLANATIONS:
-        row.addWidget(DecoderDiagram(name))
+    for i, name in enumerate(EXPLANATIONS):
+        row.addWidget(DecoderDiagram(config=ModelConfig(mode=name, cell=("lstm", "gru", "rnn")[i % 3], layers=1 + i % 3,
+                                                        bidirectional=name != "lm" and i % 2 == 0)))
     box.show()
     app.exec()

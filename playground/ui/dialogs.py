@@ -18,6 +18,21 @@ log = logging.getLogger("playground.ui")
 #: When set, ``HOOK(kind, title, text)`` replaces the dialog; kind is "error", "info",
 #: "question", "open", "open_dir" or "save"; it returns the answer (bool or path/"" ).
 HOOK = None
+#: Where file dialogs remember their last folder per kind (the app's Settings, or None).
+FOLDERS = None
+
+
+def _start_in(kind: str | None, suggested: str = "") -> str:
+    """The folder (plus a suggested file name) a file dialog of ``kind`` opens in."""
+    folder = FOLDERS.last_dir(kind) if FOLDERS is not None and kind else ""
+    if suggested:
+        return str(Path(folder) / suggested) if folder else suggested
+    return folder
+
+
+def _remember(kind: str | None, path: str) -> None:
+    if path and FOLDERS is not None and kind:
+        FOLDERS.remember_dir(kind, path)
 
 
 def error(parent: QWidget | None, title: str, text: str) -> None:
@@ -43,25 +58,32 @@ def question(parent: QWidget | None, title: str, text: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-def open_file(parent: QWidget | None, title: str, filters: str = "All files (*)", directory: str = "") -> str:
+def open_file(parent: QWidget | None, title: str, filters: str = "All files (*)", *, kind: str | None = None) -> str:
+    """A file to open; the dialog starts in the folder last used for ``kind``."""
     if HOOK is not None:
         return HOOK("open", title, filters) or ""
-    path, _ = QFileDialog.getOpenFileName(parent, title, directory, filters)
+    path, _ = QFileDialog.getOpenFileName(parent, title, _start_in(kind), filters)
+    _remember(kind, path)
     return path
 
 
-def open_dir(parent: QWidget | None, title: str, directory: str = "") -> str:
+def open_dir(parent: QWidget | None, title: str, *, kind: str | None = None) -> str:
     if HOOK is not None:
         return HOOK("open_dir", title, "") or ""
-    return QFileDialog.getExistingDirectory(parent, title, directory)
+    path = QFileDialog.getExistingDirectory(parent, title, _start_in(kind))
+    _remember(kind, path)
+    return path
 
 
-def save_file(parent: QWidget | None, title: str, filters: str = "All files (*)", directory: str = "") -> str:
+def save_file(parent: QWidget | None, title: str, filters: str = "All files (*)", *, kind: str | None = None,
+              suggested: str = "") -> str:
+    """A path to write; starts in the folder last used for ``kind`` with ``suggested`` as the name."""
     if HOOK is not None:
         return HOOK("save", title, filters) or ""
     # We ask before replacing (confirm_output), with the kind of what is there.
-    path, _ = QFileDialog.getSaveFileName(parent, title, directory, filters,
+    path, _ = QFileDialog.getSaveFileName(parent, title, _start_in(kind, suggested), filters,
                                           options=QFileDialog.Option.DontConfirmOverwrite)
+    _remember(kind, path)
     return path
 
 

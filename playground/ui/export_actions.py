@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from playground.atomic import atomic_write
@@ -15,6 +16,17 @@ from playground.ui.workers import run_job
 MODEL_FILTER = "Seq2Seq Playground model (*.keras);;All files (*)"
 EPOCH_COLUMNS = ("epoch", "train_loss", "train_token_accuracy", "val_loss", "val_token_accuracy", "val_exact_match",
                  "elapsed")
+
+
+def suggested_name(model, suffix: str) -> str:
+    """A file name that says what the model is: ``attention-lstm-digits-reverse.keras``."""
+    if model is None:
+        return f"model{suffix}"
+    cfg = model.config
+    source = str(model.meta.get("source", "data"))
+    source = Path(source).stem if ("/" in source or "\\" in source) else source
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", source).strip("-").lower() or "data"
+    return f"{cfg.mode}-{cfg.cell}-{slug}{suffix}"
 
 
 def _load(path: str):
@@ -27,13 +39,13 @@ def _load(path: str):
 
 
 def open_model(window, path: str | None = None, on_done=None) -> None:
-    path = path or dialogs.open_file(window, "Open a model", MODEL_FILTER)
+    path = path or dialogs.open_file(window, "Open a model", MODEL_FILTER, kind="model")
     if not path:
         return
     window.statusBar().showMessage(f"Opening {path}…")
 
     def done(model):
-        window.state.set_model(model, path)
+        window.state.set_model(model, path, name=f"file {Path(path).name}")
         window.state.add_loaded_model_run(model, path)
         window.settings.add_recent("recent_models", str(path))
         window.statusBar().showMessage(f"Opened {path}", 5000)
@@ -54,7 +66,8 @@ def save_model(window, path: str | None = None, on_done=None) -> None:
     if model is None:
         dialogs.error(window, "No model", "Train a model or open one first.")
         return
-    path = path or dialogs.save_file(window, "Save the model", MODEL_FILTER)
+    path = path or dialogs.save_file(window, "Save the model", MODEL_FILTER, kind="model",
+                                      suggested=suggested_name(model, ".keras"))
     if not path:
         return
     if not str(path).endswith(".keras"):
@@ -84,7 +97,8 @@ def export_savedmodel(window, path: str | None = None, on_done=None) -> None:
     if model is None or model.config.is_lm:
         dialogs.error(window, "Nothing to export", "A SavedModel export needs a translation model.")
         return
-    path = path or dialogs.save_file(window, "Export a TensorFlow SavedModel (a folder)", "Folder (*)")
+    path = path or dialogs.save_file(window, "Export a TensorFlow SavedModel (a folder)", "Folder (*)",
+                                      kind="export", suggested=suggested_name(model, "-savedmodel"))
     if not path:
         return
     path = dialogs.confirm_output(window, path, "export", inputs=[window.state.model_path])
@@ -106,7 +120,8 @@ def export_savedmodel(window, path: str | None = None, on_done=None) -> None:
 
 
 def save_plots(window, stem: str | None = None) -> list[str]:
-    stem = stem or dialogs.save_file(window, "Save the training plots (PNG)", "PNG (*.png)")
+    stem = stem or dialogs.save_file(window, "Save the training plots (PNG)", "PNG (*.png)", kind="image",
+                                      suggested="training.png")
     if not stem:
         return []
     stem = stem[:-4] if stem.endswith(".png") else stem
@@ -139,7 +154,8 @@ def save_history_csv(window, path: str | None = None) -> str | None:
     if not epochs and not batch_loss:
         dialogs.info(window, "No history", "Train a model first.")
         return None
-    path = path or dialogs.save_file(window, "Save the training history (CSV)", "CSV (*.csv)")
+    path = path or dialogs.save_file(window, "Save the training history (CSV)", "CSV (*.csv)", kind="table",
+                                      suggested="history.csv")
     if not path:
         return None
     batches = Path(path).with_name(Path(path).stem + "-batches.csv")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
@@ -20,6 +20,8 @@ class GeneratePanel(QWidget):
         self._request = 0
         self.model_label = QLabel("No language model yet: train one on text:sample (or a text file), or open one.")
         self.model_label.setWordWrap(True)
+        self.model_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.model_label.setToolTip("The model that generates here; it changes only when you choose another")
         self.seed_text = QLineEdit()
         self.seed_text.setPlaceholderText("Seed text (may be empty)")
         self.seed_text.setToolTip("The generated text continues this primer")
@@ -79,10 +81,13 @@ class GeneratePanel(QWidget):
     def set_model(self, model) -> None:
         ok = model is not None and model.config.is_lm and model.meta.get("corpus_kind") != "music"
         self.model = model if ok else None
+        self._request += 1  # a generation still running belongs to the old model: dropped
         self.button.setEnabled(ok)
         if ok:
-            self.model_label.setText(f"Language model: {model.config.cell} {model.config.units} units on "
-                                     f"{model.meta.get('source', '?')}")
+            from playground.ui.translate_panel import model_title
+
+            name = self.state.model_name if self.state is not None else ""
+            self.model_label.setText(f"Model in use: {model_title(model, name)}")
         elif model is not None and model.config.is_lm:
             self.model_label.setText("A music model: use the Music tab.")
         elif model is not None:

@@ -24,8 +24,11 @@ class AttentionHeatmap(pg.PlotWidget):
         self.hideButtons()
         self.setLabel("bottom", "input")
         self.setLabel("left", "output")
+        for name in ("bottom", "left"):  # token ticks, not numbers: never "(x0.001)" on an empty map
+            self.getAxis(name).enableAutoSIPrefix(False)
         self.setToolTip("Which input tokens each output token looked at (attention models)")
         self.weights: np.ndarray | None = None
+        self.clear_attention()  # empty: no numeric ticks either
 
     def clear_attention(self, message: str = "") -> None:
         self.weights = None

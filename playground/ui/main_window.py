@@ -9,12 +9,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QTabWidget
 
+from playground import __version__
 from playground.ui import dialogs, export_actions
 from playground.ui.data_panel import DataPanel
 from playground.ui.generate_panel import GeneratePanel
 from playground.ui.model_panel import ModelPanel
+from playground.ui.help import GETTING_STARTED
+from playground.ui.run_store import RunStore
 from playground.ui.runs_panel import RunsPanel
 from playground.ui.settings import Settings
 from playground.ui.state import AppState
@@ -42,7 +45,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(TITLE)
         self.setAcceptDrops(True)
         self.settings = settings or Settings()
-        self.state = AppState()
+        dialogs.FOLDERS = self.settings  # file dialogs start where the user last was, per kind
+        self.state = AppState(RunStore())
         self._painted = False
 
         self.data_panel = DataPanel(self.state)
@@ -80,18 +84,27 @@ class MainWindow(QMainWindow):
         self.state.model_changed.connect(self._model_changed)
         self.state.device_ready.connect(lambda d: self.device_label.setText(f"Device: {d}"))
         self.train_panel.training_started.connect(lambda _: self.tabs.setCurrentWidget(self.train_panel))
+        self.train_panel.controls_changed.connect(self._update_train_actions)
+        self.runs_panel.use_run.connect(lambda run: self.statusBar().showMessage(f"Using run {run.label}", 5000))
         self.data_panel.corpus_loaded.connect(self._remember_source)
         self._restore_settings()
+        self.state.load_runs()
+        self._update_train_actions()
+        QApplication.instance().installEventFilter(self)
         if not self.settings["window"].get("geometry"):
             self.resize(1180, 760)
         if autoload:  # after the first paint, so loading never delays the window
             self.first_painted.connect(lambda: QTimer.singleShot(0, self.data_panel.load))
+            if not self.settings.data.get("shown_getting_started"):
+                self.first_painted.connect(lambda: QTimer.singleShot(300, self.show_getting_started))
 
     # -- menus -----------------------------------------------------------------------------
 
     def _action(self, menu, text, slot, shortcut=None, tip=""):
         action = QAction(text, self)
-        if shortcut:
+        if isinstance(shortcut, (list, tuple)):
+            action.setShortcuts([QKeySequence(k) for k in shortcut])
+        elif shortcut:
             action.setShortcut(QKeySequence(shortcut))
         action.setToolTip(tip or text)
         action.setStatusTip(tip or text)
@@ -121,18 +134,51 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         self._action(file, "&Quit", self.close, "Ctrl+Q")
         train = bar.addMenu("&Train")
-        self._action(train, "&Train", self.train_panel.toggle, "Ctrl+T", "Start training")
-        self._action(train, "&Pause", self.train_panel.pause, "Ctrl+P", "Pause training")
-        self._action(train, "&Resume", self.train_panel.resume, "Ctrl+R", "Resume training")
-        self._action(train, "&Stop", self.train_panel.stop, "Ctrl+.", "Stop training; the model stays usable")
+        self.train_action = self._action(train, "&Train", self.train_panel.toggle, "Ctrl+T", "Start training")
+        self.pause_action = self._action(train, "&Pause", self.train_panel.pause, "Ctrl+P", "Pause training")
+        self.resume_action = self._action(train, "&Resume", self.train_panel.resume, "Ctrl+R", "Resume training")
+        self.stop_action = self._action(train, "&Stop", self.train_panel.stop, ["Ctrl+.", "Esc", "Ctrl+Shift+S"],
+                                        "Stop training; the model stays usable (Esc)")
+        self.use_action = self._action(train, "&Use this model", self.train_panel.use_model, "Ctrl+U",
+                                       "Use the last run's model to translate / generate / save")
         view = bar.addMenu("&View")
         for i in range(self.tabs.count()):
             self._action(view, self.tabs.tabText(i), lambda _=False, i=i: self.tabs.setCurrentIndex(i),
                          f"Alt+{i + 1}")
         help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Getting started", self.show_getting_started, "F1",
+                     "The three steps: Data, Train, Translate or Generate")
         self._action(help_menu, "&About", lambda: dialogs.info(
-            self, TITLE, "Train, compare and use sequence-to-sequence RNNs: four decoder modes, beam search, "
-                         "attention heatmaps, one-file models."))
+            self, f"About {TITLE}", f"{TITLE} {__version__}\n\nTrain, compare and use sequence-to-sequence "
+                                    "networks: four decoder modes, beam search, attention heatmaps, music, "
+                                    "one-file models."))
+
+    def show_getting_started(self):
+        self.settings.data["shown_getting_started"] = True
+        dialogs.info(self, "Getting started", GETTING_STARTED)
+
+    def _update_train_actions(self):
+        panel = self.train_panel
+        self.train_action.setEnabled(panel.train_button.isEnabled())
+        self.pause_action.setEnabled(panel.pause_button.isEnabled())
+        self.resume_action.setEnabled(panel.resume_button.isEnabled())
+        self.stop_action.setEnabled(panel.stop_button.isEnabled())
+        self.use_action.setEnabled(panel.use_button.isEnabled())
+
+    def eventFilter(self, obj, event):  # noqa: N802
+        """The window's shortcuts win over text fields' own key bindings (QLineEdit takes
+        Ctrl+E, Esc, … for itself on some platforms): they work wherever the focus is."""
+        if event.type() == QEvent.Type.ShortcutOverride and getattr(obj, "window", None) is not None:
+            try:
+                mine = obj.window() is self
+            except RuntimeError:
+                return False
+            if mine and QKeySequence(event.keyCombination()) in self._shortcut_keys():
+                return True  # not overridden: the shortcut map triggers our action
+        return False
+
+    def _shortcut_keys(self) -> set:
+        return {key for action in self.findChildren(QAction) if action.isEnabled() for key in action.shortcuts()}
 
     def _fill_recent(self):
         self.recent_menu.clear()
@@ -146,7 +192,7 @@ class MainWindow(QMainWindow):
     # -- state -----------------------------------------------------------------------------
 
     def _remember_source(self, corpus):
-        source = self.data_panel.current_source()
+        source = self.data_panel.loaded_source or ""
         if Path(source).exists():
             self.settings.add_recent("recent_files", source)
 
@@ -205,13 +251,13 @@ class MainWindow(QMainWindow):
 
     def store_settings(self):
         s = self.settings
-        try:
+        try:  # a source that failed to load is no longer chosen (the Data tab went back)
             s["data"] = {"source": self.data_panel.current_source(), "options": self.data_panel.options().to_dict()}
         except ValueError:
             pass
         try:
             s["model"] = self.model_panel.model_config().to_dict()
-            s["train"] = self.train_panel.train_config().to_dict()
+            s["train"] = self.train_panel.saved_settings()
         except ValueError:
             pass
         s["window"] = {"geometry": base64.b64encode(bytes(self.saveGeometry())).decode("ascii"),
@@ -256,5 +302,7 @@ class MainWindow(QMainWindow):
         else:
             self.train_panel.timer.stop()
         self.store_settings()
+        self.state.save_runs()
         wait_jobs(30)
+        QApplication.instance().removeEventFilter(self)
         event.accept()

@@ -157,7 +157,7 @@ class ModelPanel(QWidget):
             self.preset.setCurrentIndex(0)
         cfg = self.model_config()
         self.explanation.setText(f"<b>{cfg.mode}</b>: {EXPLANATIONS[cfg.mode]}")
-        self.diagram.set_mode(cfg.mode)
+        self.diagram.set_config(cfg)
         lm = cfg.mode == "lm"
         self.mode.setEnabled(not lm)
         self.bidirectional.setEnabled(not lm)

@@ -6,6 +6,8 @@ into the curves only when :meth:`refresh` is called by the train panel's throttl
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QWidget
@@ -27,6 +29,60 @@ def smooth(values, weight: float = SMOOTHING) -> np.ndarray:
     return out
 
 
+class EpochAxis(pg.AxisItem):
+    """An epoch axis: whole-number ticks only (1, 2, 3 … or 1, 5, 10 … when zoomed out), never 0.
+
+    Curves may still be plotted at fractional epochs (batch-level loss); only the tick
+    positions and labels are integers ≥ 1. No SI-prefix scaling ("x0.001", "k") is applied.
+    """
+
+    MIN_TICK_PIXELS = 40.0  # closest two labelled epochs may be
+
+    def __init__(self, orientation: str = "bottom", **kwargs):
+        super().__init__(orientation, **kwargs)
+        self.enableAutoSIPrefix(False)
+
+    @classmethod
+    def step_for(cls, pixels_per_epoch: float) -> int:
+        """The smallest 1-2-5 × 10ⁿ epoch step whose ticks are at least MIN_TICK_PIXELS apart."""
+        step, factors = 1, (2, 2.5, 2)  # 1, 2, 5, 10, 20, 50, 100 …
+        i = 0
+        while step * pixels_per_epoch < cls.MIN_TICK_PIXELS and step < 10**9:
+            step = int(step * factors[i % 3])
+            i += 1
+        return step
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph API)
+        low, high = sorted((float(minVal), float(maxVal)))
+        if not (math.isfinite(low) and math.isfinite(high)):
+            return []
+        first, last = max(1, math.ceil(low - 1e-9)), math.floor(high + 1e-9)
+        if last < first:
+            return []
+        span = max(high - low, 1e-9)
+        step = self.step_for(size / span if size > 0 else self.MIN_TICK_PIXELS)
+        if step <= 2:  # 1, 2, 3 … or 1, 3, 5 …
+            start = first + (1 - first) % step
+            values = list(range(start, last + 1, step))
+        else:  # 1, then the round multiples: 1, 5, 10, 15 … / 1, 10, 20 …
+            start = max(step, math.ceil(first / step) * step)
+            values = ([1] if first <= 1 else []) + list(range(start, last + 1, step))
+        return [(float(step), [float(v) for v in values])]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
+        return [str(int(round(v))) for v in values]
+
+
+def integer_epoch_axis(plot, label: str = "epoch") -> EpochAxis:
+    """Gives a PlotWidget / PlotItem an :class:`EpochAxis` at the bottom, labelled ``label``."""
+    plot_item = plot.getPlotItem() if hasattr(plot, "getPlotItem") else plot
+    axis = EpochAxis("bottom")
+    plot_item.setAxisItems({"bottom": axis})
+    plot_item.setLabel("bottom", label)
+    plot_item.updateGrid()  # a grid switched on earlier applies to the new axis too
+    return axis
+
+
 def _live(plot_item) -> None:
     plot_item.setDownsampling(mode="peak")
     plot_item.setClipToView(True)
@@ -44,7 +100,7 @@ class TrainingPlots(QWidget):
         self.loss_plot.addLegend(offset=(-10, 10))
         self.loss_plot.setToolTip("Training loss per batch (raw and smoothed) and validation loss per epoch")
         self.metric_plot = pg.PlotWidget(title="Accuracy")
-        self.metric_plot.setLabel("bottom", "epoch")
+        integer_epoch_axis(self.metric_plot)
         self.metric_plot.setYRange(0, 1)
         self.metric_plot.showGrid(x=True, y=True, alpha=0.25)
         self.metric_plot.addLegend(offset=(-10, -10))

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from playground.ui.plots import smooth
+from playground.ui.plots import integer_epoch_axis, smooth
 
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 METRICS = ("status", "epochs", "train_loss", "val_loss", "val_token_accuracy", "val_exact_match", "parameters",
@@ -28,12 +28,12 @@ class RunsPanel(QWidget):
         self.use_button.setToolTip("Make the highlighted run's model the current one (Translate / Generate / Save)")
         self.use_button.clicked.connect(self._use)
         self.loss_plot = pg.PlotWidget(title="Training loss (smoothed) per epoch fraction")
-        self.loss_plot.setLabel("bottom", "epoch")
+        integer_epoch_axis(self.loss_plot)
         self.loss_plot.addLegend(offset=(-10, 10))
         self.loss_plot.showGrid(x=True, y=True, alpha=0.25)
         self.loss_plot.setToolTip("Smoothed training loss (thin) and validation loss (thick, dots) of each run")
         self.acc_plot = pg.PlotWidget(title="Validation exact match")
-        self.acc_plot.setLabel("bottom", "epoch")
+        integer_epoch_axis(self.acc_plot)
         self.acc_plot.setYRange(0, 1)
         self.acc_plot.showGrid(x=True, y=True, alpha=0.25)
         self.acc_plot.setToolTip("Whole-sequence exact match on validation items per epoch")

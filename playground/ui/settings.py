@@ -12,7 +12,9 @@ import json
 import os
 from pathlib import Path
 
-VERSION = 2
+from playground.atomic import atomic_write
+
+VERSION = 3
 FILE_NAME = "settings.json"
 MAX_RECENT = 8
 ENV_DIR = "PLAYGROUND_CONFIG_DIR"
@@ -25,6 +27,8 @@ DEFAULTS: dict = {
     "window": {"geometry": None, "tab": 0},
     "recent_files": [],
     "recent_models": [],
+    "last_dirs": {},  # file-dialog kind → the folder last used for it
+    "shown_getting_started": False,
 }
 
 
@@ -50,7 +54,18 @@ def _migrate_1_to_2(data: dict) -> dict:
     return data
 
 
-_MIGRATIONS = {1: _migrate_1_to_2}
+def _migrate_2_to_3(data: dict) -> dict:
+    """Version 2 kept every training setting; epochs, batch size and learning rate were the
+    app's fixed defaults, not choices. Dropped, so the data's recommendations apply."""
+    data = dict(data)
+    train = {k: v for k, v in (data.get("train") or {}).items()
+             if k not in ("epochs", "batch_size", "learning_rate")}
+    data["train"] = train
+    data["version"] = 3
+    return data
+
+
+_MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def migrate(data: dict) -> dict:
@@ -106,12 +121,19 @@ class Settings:
         items = [p for p in self.data.get(key, []) if p != path]
         self.data[key] = [path, *items][:MAX_RECENT]
 
+    def last_dir(self, kind: str) -> str:
+        """The folder a file dialog of ``kind`` (model, data, export, music, table, image) last used."""
+        folder = (self.data.get("last_dirs") or {}).get(kind, "")
+        return folder if folder and os.path.isdir(folder) else ""
+
+    def remember_dir(self, kind: str, path: str) -> None:
+        folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+        self.data.setdefault("last_dirs", {})[kind] = folder
+
     def save(self) -> None:
         self.data["version"] = VERSION
+        text = json.dumps(self.data, indent=2, ensure_ascii=False)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps(self.data, indent=2, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, self.path)
+            atomic_write(self.path, lambda handle: handle.write(text.encode("utf-8")))
         except OSError:
             pass  # settings are a convenience; never fail the app for them

@@ -1,7 +1,8 @@
-"""What the panels share: the loaded corpus, the current model and the session's runs.
+"""What the panels share: the loaded data, the model in use and the runs.
 
 Panels read and write :class:`AppState` and listen to its signals; they never talk to
-each other directly, so each can be previewed alone.
+each other directly, so each can be previewed alone. Runs are kept in the app's data
+folder (:mod:`playground.ui.run_store`) and come back after a restart.
 """
 
 from __future__ import annotations
@@ -11,24 +12,33 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
 
+from playground.ui.run_store import RunStore
+
 
 @dataclass
 class Run:
-    """One training run of this session."""
+    """One training run (or a model opened from a file)."""
 
     number: int
     source: str  # data source name
     model_config: dict
-    train_config: dict
-    checkpoint: str | None = None
-    status: str = "running"  # running | done | stopped | early_stopped | nan | error
+    train_config: dict  # the settings the run used (resolved: recommendations applied)
+    checkpoint: str | None = None  # the run's model file (epoch checkpoints, then the final model)
+    status: str = "running"  # running | done | stopped | early_stopped | nan | diverged | error | loaded
     message: str = ""
     batch_loss: list = field(default_factory=list)  # per batch
     epochs: list = field(default_factory=list)  # trainer epoch records (dicts)
     batches_per_epoch: int = 1
     device: str = ""
     parameters: int = 0
-    model: object = None  # the Seq2SeqModel (kept for the session)
+    seconds: float = 0.0  # training time, pauses left out
+    metrics: dict = field(default_factory=dict)  # test-split figures
+    mistakes: list = field(default_factory=list)  # [[input, expected, produced]] of wrong test items
+    owned: bool = True  # the model file is the app's own (deleted with the run)
+    model: object = None  # the Seq2SeqModel, once loaded (not saved in the records)
+
+    _SAVED = ("number", "source", "model_config", "train_config", "checkpoint", "status", "message", "batch_loss",
+              "epochs", "batches_per_epoch", "device", "parameters", "seconds", "metrics", "mistakes", "owned")
 
     @property
     def label(self) -> str:
@@ -43,20 +53,34 @@ class Run:
             "epochs": len(self.epochs),
             "train_loss": last.get("train_loss"),
             "val_loss": last.get("val_loss"),
-            "val_token_accuracy": last.get("val_token_accuracy"),
             "val_exact_match": last.get("val_exact_match"),
+            **{f"test_{k}": v for k, v in self.metrics.items() if k != "n"},
             "parameters": self.parameters,
-            "seconds": last.get("elapsed"),
+            "time": self.seconds or last.get("elapsed"),
         }
+
+    def to_dict(self) -> dict:
+        return {key: getattr(self, key) for key in self._SAVED}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Run":
+        values = {key: data[key] for key in cls._SAVED if key in data}
+        run = cls(**values)
+        if run.status == "running":  # the app ended while it trained: its last checkpoint is what is left
+            run.status, run.message = "stopped", "The app was closed while this run trained; its last epoch is kept"
+        return run
 
     @classmethod
     def from_model(cls, number: int, model, name: str) -> "Run":
         """A run record for a model opened from a file (its saved history)."""
         meta = model.meta
         history = meta.get("history", {})
+        epochs = list(history.get("epochs", []))
         run = cls(number, meta.get("source", name), model.config.to_dict(), dict(meta.get("train_config", {})),
                   checkpoint=name, status="loaded", batch_loss=list(history.get("batch_loss", [])),
-                  epochs=list(history.get("epochs", [])), model=model)
+                  epochs=epochs, metrics=dict(meta.get("metrics", {})),
+                  mistakes=list(meta.get("test_mistakes", [])), owned=False, model=model,
+                  seconds=float(epochs[-1].get("elapsed", 0.0)) if epochs else 0.0)
         if run.epochs:
             run.batches_per_epoch = max(1, len(run.batch_loss) // len(run.epochs))
         return run
@@ -64,30 +88,63 @@ class Run:
 
 class AppState(QObject):
     corpus_changed = Signal(object)  # Corpus or None
+    data_stale_changed = Signal(bool)  # the Data tab's choices differ from the loaded data
     model_changed = Signal(object)  # Seq2SeqModel or None
     runs_changed = Signal()
+    run_updated = Signal(object)  # Run: new batches, an epoch, its end (live curves)
     device_ready = Signal(str)  # TensorFlow is loaded; the device description
 
-    def __init__(self):
+    def __init__(self, store: RunStore | None = None):
         super().__init__()
         self.corpus = None
+        self.data_stale = False
         self.model = None
         self.model_path: str | None = None
+        self.model_name = ""  # what the model in use is called in the app ("run #3 …", a file name)
         self.runs: list[Run] = []
         self.device: str | None = None
+        self.store = store
         self._numbers = itertools.count(1)
+
+    # -- data ------------------------------------------------------------------------------
 
     def set_corpus(self, corpus):
         self.corpus = corpus
+        self.set_data_stale(False)
         self.corpus_changed.emit(corpus)
 
-    def set_model(self, model, path: str | None = None):
+    def set_data_stale(self, stale: bool):
+        if stale != self.data_stale:
+            self.data_stale = stale
+            self.data_stale_changed.emit(stale)
+
+    # -- the model in use ------------------------------------------------------------------
+
+    def set_model(self, model, path: str | None = None, name: str | None = None):
         self.model = model
         self.model_path = path
+        self.model_name = (name or path or "") if model is not None else ""
         self.model_changed.emit(model)
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def load_runs(self) -> None:
+        """The runs of earlier sessions (their models load when used); orphaned files go."""
+        if self.store is None:
+            return
+        self.runs = [Run.from_dict(r) for r in self.store.load()]
+        self.store.remove_orphans({r.checkpoint for r in self.runs if r.owned})
+        self._numbers = itertools.count(max((r.number for r in self.runs), default=0) + 1)
+        self.runs_changed.emit()
+
+    def save_runs(self) -> None:
+        if self.store is not None:
+            self.store.save([r.to_dict() for r in self.runs if r.status != "running"])
 
     def new_run(self, **kwargs) -> Run:
         run = Run(next(self._numbers), **kwargs)
+        if self.store is not None and not run.checkpoint:
+            run.checkpoint = str(self.store.new_model_path(run.number))
         self.runs.append(run)
         self.runs_changed.emit()
         return run
@@ -96,7 +153,18 @@ class AppState(QObject):
         run = Run.from_model(next(self._numbers), model, name)
         self.runs.append(run)
         self.runs_changed.emit()
+        self.save_runs()
         return run
+
+    def delete_run(self, run: Run) -> None:
+        """Forgets ``run`` and deletes its model file (if the app made it and it is not in use)."""
+        if run.status == "running":
+            raise ValueError("This run is still training: stop it first")
+        self.runs.remove(run)
+        if run.owned and self.store is not None and run.checkpoint != self.model_path:
+            self.store.delete_model(run.checkpoint)
+        self.runs_changed.emit()
+        self.save_runs()
 
     def set_device(self, description: str):
         self.device = description

@@ -1,38 +1,40 @@
-"""Train step: hyperparameters, Train / Pause / Resume / Stop, progress, live plots and
-the model's outputs on a few validation items after each epoch.
+"""Train step: hyperparameters, Train / Pause / Resume / Stop, progress, live plots, the
+model's outputs on a few validation items after each epoch, and after the run its test-split
+figures and mistakes.
 
-Training runs in a child process, relayed by a :class:`~playground.ui.workers.TrainWorker`
-on its own QThread; a throttled timer moves buffered batch events into the plots.
+Training runs a :class:`~playground.training.session.TrainingSession` in a child process
+(the same path as ``playground train``), relayed by a :class:`~playground.ui.workers.TrainWorker`
+on its own QThread; a throttled timer moves buffered batch events into the plots. Epochs,
+batch size and learning rate show the data's recommended values until the user sets them.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-import time
-from pathlib import Path
-
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from playground.config import DEVICES, OPTIMIZERS, TrainConfig
-from playground.training.events import FAILED
-from playground.training.session import TrainRequest
+from playground.training import events as ev
+from playground.training.session import TrainRequest, resolve_train_config
 from playground.ui import dialogs
 from playground.ui.plots import TrainingPlots
 from playground.ui.workers import TrainRunner, TrainWorker
 
 REFRESH_MS = 120  # plot refresh period while training (≈8 per second)
+RECOMMENDED = ("epochs", "batch_size", "learning_rate")  # fields a data source may recommend
+STALE_DATA = "The data choices on the Data tab have changed: the preview is out of date — press Load first."
 
 
-def checkpoint_dir() -> Path:
-    """Per-run checkpoints: ``$PLAYGROUND_DATA_DIR/runs`` or a temp folder."""
-    base = os.environ.get("PLAYGROUND_DATA_DIR") or os.path.join(tempfile.gettempdir(), "seq2seq-playground")
-    path = Path(base) / "runs"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def metrics_text(metrics: dict) -> str:
+    """Test-split figures in a line: exact match, token accuracy, chrF, BLEU (perplexity for LMs)."""
+    if not metrics:
+        return ""
+    names = (("exact_match", "exact match", "{:.3f}"), ("token_accuracy", "token accuracy", "{:.3f}"),
+             ("chrf", "chrF", "{:.1f}"), ("bleu", "BLEU", "{:.1f}"), ("perplexity", "perplexity", "{:.2f}"))
+    parts = [f"{label} {fmt.format(metrics[key])}" for key, label, fmt in names if metrics.get(key) is not None]
+    return f"test ({metrics.get('n', '?')} items): " + ", ".join(parts)
 
 
 def _eta(seconds: float) -> str:
@@ -45,7 +47,9 @@ class TrainPanel(QWidget):
     training_started = Signal(object)  # Run
     training_finished = Signal(object)  # TrainResult
     epoch_finished = Signal(object)  # EpochEnd
+    evaluated = Signal(object)  # Evaluated (test-split metrics and mistakes)
     plots_refreshed = Signal()
+    controls_changed = Signal()  # training started / paused / resumed / ended: menus follow
 
     def __init__(self, state, model_config_fn=None, parent=None):
         super().__init__(parent)
@@ -54,15 +58,21 @@ class TrainPanel(QWidget):
         self.runner: TrainRunner | None = None
         self.run = None
         self.refresh_count = 0
+        self.user_set: set[str] = set()  # recommendable fields the user changed
+        self._programmatic = False
 
-        self.epochs = self._spin(1, 100000, 10, "Passes over the training split")
-        self.batch_size = self._spin(1, 65536, 64, "Examples per batch")
+        self.epochs = self._spin(1, 100000, 10, "Passes over the training split (the data's recommendation "
+                                                "until you change it)")
+        self.batch_size = self._spin(1, 65536, 64, "Examples per batch (the data's recommendation until you "
+                                                   "change it)")
         self.learning_rate = QDoubleSpinBox()
         self.learning_rate.setDecimals(5)
         self.learning_rate.setRange(1e-5, 10.0)
         self.learning_rate.setSingleStep(1e-3)
-        self.learning_rate.setValue(1e-3)
-        self.learning_rate.setToolTip("Optimizer step size")
+        self.learning_rate.setValue(3e-3)
+        self.learning_rate.setToolTip("Optimizer step size (the data's recommendation until you change it)")
+        for name in RECOMMENDED:
+            getattr(self, name).valueChanged.connect(lambda _=None, name=name: self._user_changed(name))
         self.optimizer = QComboBox()
         self.optimizer.addItems(list(OPTIMIZERS))
         self.optimizer.setToolTip("Optimizer")
@@ -82,19 +92,26 @@ class TrainPanel(QWidget):
         self.device = QComboBox()
         self.device.addItems(list(DEVICES))
         self.device.setToolTip("auto: the GPU when there is one, else the CPU")
+        self.recommendation = QLabel("")
+        self.recommendation.setWordWrap(True)
+        self.recommendation.setToolTip("Where epochs, batch size and learning rate come from")
 
         self.train_button = QPushButton("Train")
         self.train_button.setToolTip("Train a new model with these settings (Ctrl+T)")
         self.pause_button = QPushButton("Pause")
-        self.pause_button.setToolTip("Pause after the current batch")
+        self.pause_button.setToolTip("Pause after the current batch (Ctrl+P)")
         self.resume_button = QPushButton("Resume")
-        self.resume_button.setToolTip("Continue a paused run")
+        self.resume_button.setToolTip("Continue a paused run (Ctrl+R)")
         self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop now; the model trained so far stays usable (Ctrl+.)")
+        self.stop_button.setToolTip("Stop now; the model trained so far stays usable (Esc, Ctrl+Shift+S)")
+        self.use_button = QPushButton("Use this model")
+        self.use_button.setToolTip("Make this run's model the one Translate / Generate / Save use")
+        self.use_button.setEnabled(False)
         self.train_button.clicked.connect(self.start)
         self.pause_button.clicked.connect(self.pause)
         self.resume_button.clicked.connect(self.resume)
         self.stop_button.clicked.connect(self.stop)
+        self.use_button.clicked.connect(self.use_model)
 
         self.progress = QProgressBar()
         self.progress.setToolTip("Batches done over the whole run")
@@ -102,17 +119,29 @@ class TrainPanel(QWidget):
         self.progress.setValue(0)
         self.status = QLabel("Press Train to start.")
         self.status.setToolTip("Epoch, batch, ETA and throughput")
+        self.status.setWordWrap(True)
+        self.test_figures = QLabel("")
+        self.test_figures.setToolTip("The finished run's scores on the held-out test split")
+        self.test_figures.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.plots = TrainingPlots()
         self.samples = QTableWidget(0, 4)
         self.samples.setHorizontalHeaderLabels(["Epoch", "Input", "Expected", "Produced"])
         self.samples.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.samples.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.samples.setToolTip("The model's outputs for a few validation items after each epoch")
+        self.mistakes = QTableWidget(0, 3)
+        self.mistakes.setHorizontalHeaderLabels(["Input", "Expected", "Produced"])
+        self.mistakes.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.mistakes.setToolTip("Test items the finished model got wrong")
+        self.lower_tabs = QTabWidget()
+        self.lower_tabs.addTab(self.samples, "Validation samples")
+        self.lower_tabs.addTab(self.mistakes, "Test mistakes")
 
         form = QFormLayout()
         form.addRow("Epochs", self.epochs)
         form.addRow("Batch size", self.batch_size)
         form.addRow("Learning rate", self.learning_rate)
+        form.addRow("", self.recommendation)
         form.addRow("Optimizer", self.optimizer)
         form.addRow("Clip norm", self.clip_norm)
         form.addRow("Label smoothing", self.label_smoothing)
@@ -129,13 +158,15 @@ class TrainPanel(QWidget):
         left = QVBoxLayout()
         left.addWidget(box)
         left.addLayout(buttons)
+        left.addWidget(self.use_button)
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(self.progress)
         right.addWidget(self.status)
+        right.addWidget(self.test_figures)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.plots)
-        split.addWidget(self.samples)
+        split.addWidget(self.lower_tabs)
         split.setSizes([380, 160])
         right.addWidget(split, 1)
         row = QHBoxLayout(self)
@@ -145,6 +176,9 @@ class TrainPanel(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self._refresh)
+        state.corpus_changed.connect(lambda corpus: self.show_recommended())
+        state.model_changed.connect(lambda _model: self._update_buttons())
+        self.show_recommended()
         self._update_buttons()
 
     @staticmethod
@@ -157,28 +191,73 @@ class TrainPanel(QWidget):
 
     # -- settings --------------------------------------------------------------------------
 
+    def _user_changed(self, name: str) -> None:
+        if not self._programmatic:
+            self.user_set.add(name)
+            self.show_recommended()
+
+    def chosen_settings(self) -> dict:
+        """What the user chose: every field but the recommendable ones they left alone."""
+        values = self._values()
+        return {k: v for k, v in values.items() if k not in RECOMMENDED or k in self.user_set}
+
+    def _values(self) -> dict:
+        return {"epochs": self.epochs.value(), "batch_size": self.batch_size.value(),
+                "learning_rate": self.learning_rate.value(), "optimizer": self.optimizer.currentText(),
+                "clip_norm": self.clip_norm.value(), "label_smoothing": round(self.label_smoothing.value(), 4),
+                "early_stopping": self.early_stopping.value(), "seed": self.seed.value(),
+                "device": self.device.currentText(), "max_batches_per_epoch": self.max_batches.value()}
+
     def train_config(self) -> TrainConfig:
-        return TrainConfig(epochs=self.epochs.value(), batch_size=self.batch_size.value(),
-                           learning_rate=self.learning_rate.value(), optimizer=self.optimizer.currentText(),
-                           clip_norm=self.clip_norm.value(), label_smoothing=round(self.label_smoothing.value(), 4),
-                           early_stopping=self.early_stopping.value(), seed=self.seed.value(),
-                           device=self.device.currentText(), max_batches_per_epoch=self.max_batches.value())
+        """The settings a run started now would use (recommendations resolved)."""
+        return resolve_train_config(self._source(), self.chosen_settings())
+
+    def _source(self) -> str:
+        corpus = self.state.corpus
+        return corpus.name if corpus is not None else ""
+
+    def show_recommended(self) -> None:
+        """Shows the resolved values in the recommendable fields the user left alone."""
+        config = self.train_config()
+        self._programmatic = True
+        try:
+            for name in RECOMMENDED:
+                if name not in self.user_set:
+                    getattr(self, name).setValue(getattr(config, name))
+        finally:
+            self._programmatic = False
+        left = [n.replace("_", " ") for n in RECOMMENDED if n not in self.user_set]
+        source = self._source() or "the data"
+        self.recommendation.setText(f"<small>{', '.join(left)}: recommended for {source}</small>" if left else
+                                    "<small>all set by you</small>")
 
     def set_train_config(self, values: dict) -> None:
+        """Restores saved choices (the recommendable fields present count as set by the user)."""
         try:
-            cfg = TrainConfig.from_dict(values)
+            cfg = TrainConfig.from_dict({k: v for k, v in values.items() if k != "user_set"})
         except (ValueError, TypeError):
             return
-        self.epochs.setValue(cfg.epochs)
-        self.batch_size.setValue(cfg.batch_size)
-        self.learning_rate.setValue(cfg.learning_rate)
-        self.optimizer.setCurrentText(cfg.optimizer)
-        self.clip_norm.setValue(cfg.clip_norm)
-        self.label_smoothing.setValue(cfg.label_smoothing)
-        self.early_stopping.setValue(cfg.early_stopping)
-        self.seed.setValue(cfg.seed)
-        self.device.setCurrentText(cfg.device)
-        self.max_batches.setValue(cfg.max_batches_per_epoch)
+        user_set = set(values.get("user_set", [k for k in RECOMMENDED if k in values]))
+        self._programmatic = True
+        try:
+            self.epochs.setValue(cfg.epochs)
+            self.batch_size.setValue(cfg.batch_size)
+            self.learning_rate.setValue(cfg.learning_rate)
+            self.optimizer.setCurrentText(cfg.optimizer)
+            self.clip_norm.setValue(cfg.clip_norm)
+            self.label_smoothing.setValue(cfg.label_smoothing)
+            self.early_stopping.setValue(cfg.early_stopping)
+            self.seed.setValue(cfg.seed)
+            self.device.setCurrentText(cfg.device)
+            self.max_batches.setValue(cfg.max_batches_per_epoch)
+        finally:
+            self._programmatic = False
+        self.user_set = user_set & set(RECOMMENDED)
+        self.show_recommended()
+
+    def saved_settings(self) -> dict:
+        """What the settings file keeps: the choices, and which recommendations were overridden."""
+        return {**self.chosen_settings(), "user_set": sorted(self.user_set)}
 
     # -- control ---------------------------------------------------------------------------
 
@@ -195,6 +274,10 @@ class TrainPanel(QWidget):
         self.pause_button.setEnabled(training and not paused)
         self.resume_button.setEnabled(training and paused)
         self.stop_button.setEnabled(training)
+        run = self.run
+        self.use_button.setEnabled(not training and run is not None and run.model is not None
+                                   and self.state.model is not run.model)
+        self.controls_changed.emit()
 
     def start(self) -> bool:
         if self.runner is not None:
@@ -202,6 +285,9 @@ class TrainPanel(QWidget):
         corpus = self.state.corpus
         if corpus is None:
             dialogs.error(self, "Nothing to train on", "Load a dataset on the Data tab first.")
+            return False
+        if self.state.data_stale:
+            dialogs.error(self, "The data is out of date", STALE_DATA)
             return False
         try:
             model_config = self.model_config_fn() if self.model_config_fn else None
@@ -213,21 +299,27 @@ class TrainPanel(QWidget):
         except ValueError as exc:
             dialogs.error(self, "Invalid settings", str(exc))
             return False
-        stamp = time.strftime("%Y%m%d-%H%M%S")
         run = self.state.new_run(source=corpus.name, model_config=model_config.to_dict(),
                                  train_config=train_config.to_dict())
-        run.checkpoint = str(checkpoint_dir() / f"run-{stamp}-{os.getpid()}-{run.number}.keras")
+        if not run.checkpoint:  # no run store (a panel previewed alone)
+            import tempfile
+
+            run.checkpoint = tempfile.mkstemp(prefix=f"run-{run.number}-", suffix=".keras")[1]
         self.run = run
         request = TrainRequest(source=corpus.name, out=run.checkpoint, data_options=corpus.options.to_dict(),
-                               model=model_config.to_dict(), train=train_config.to_dict())
+                               model=model_config.to_dict(), train=self.chosen_settings())
         worker = TrainWorker(request, corpus)
         self.runner = TrainRunner(worker, self)
         worker.started.connect(self._on_started)
         worker.epoch_end.connect(self._on_epoch)
         worker.paused.connect(self._on_paused)
+        worker.notice.connect(self._on_notice)
         self.runner.finished.connect(self._on_finished)
         self.plots.reset()
         self.samples.setRowCount(0)
+        self.mistakes.setRowCount(0)
+        self.lower_tabs.setTabText(1, "Test mistakes")
+        self.test_figures.setText("")
         self.progress.setRange(0, 0)  # busy until the first batch
         self.progress.setFormat("starting…")
         self.status.setText(f"Run #{run.number}: starting the training process (it loads TensorFlow and "
@@ -239,13 +331,13 @@ class TrainPanel(QWidget):
         return True
 
     def pause(self):
-        if self.runner is not None:
+        if self.runner is not None and not self.runner.worker._pause_requested:
             self.runner.worker.pause()
             self.status.setText("Pausing after this batch…")
             self._update_buttons()
 
     def resume(self):
-        if self.runner is not None:
+        if self.runner is not None and self.runner.worker._pause_requested:
             self.runner.worker.resume()
             self._update_buttons()
 
@@ -258,6 +350,13 @@ class TrainPanel(QWidget):
         """Ctrl+T: train when idle (Stop has its own shortcut)."""
         if self.runner is None:
             self.start()
+
+    def use_model(self):
+        """Makes the last run's model the one in use (the user's explicit choice)."""
+        run = self.run
+        if run is not None and run.model is not None:
+            self.state.set_model(run.model, run.checkpoint, name=f"run {run.label}")
+        self._update_buttons()
 
     def shutdown(self, timeout_ms: int = 120000) -> bool:
         """Stops a running training and waits for its thread (window closing)."""
@@ -283,6 +382,7 @@ class TrainPanel(QWidget):
         self.progress.setFormat("%p%")
         self.status.setText(f"Training on {event.device}: {event.train_examples:,} train / "
                             f"{event.val_examples:,} val examples, {event.parameters:,} parameters")
+        self.state.run_updated.emit(run)
 
     def _refresh(self):
         if self.runner is None:
@@ -293,6 +393,7 @@ class TrainPanel(QWidget):
             self.run.batch_loss.extend(losses)
             self.plots.add_losses(losses)
             last = batches[-1]
+            self.run.seconds = last.elapsed
             started = getattr(self, "_started", None)
             if started is not None:
                 done = (last.epoch - started.first_epoch) * started.batches_per_epoch + last.batch + 1
@@ -301,6 +402,7 @@ class TrainPanel(QWidget):
                     f"Epoch {last.epoch + 1}/{started.epochs} · batch {last.batch + 1}/{started.batches_per_epoch}"
                     f" · loss {last.loss:.4f} · acc {last.token_accuracy:.3f} · "
                     f"{last.samples_per_second:,.0f} examples/s · ETA {_eta(last.eta_seconds)} · {started.device}")
+            self.state.run_updated.emit(self.run)
         if self.plots.refresh():
             self.refresh_count += 1
             self.plots_refreshed.emit()
@@ -311,6 +413,7 @@ class TrainPanel(QWidget):
                   "val_token_accuracy": event.val_token_accuracy, "val_exact_match": event.val_exact_match,
                   "elapsed": event.elapsed}
         self.run.epochs.append(record)
+        self.run.seconds = event.elapsed
         self.plots.add_epoch(record)
         for source, expected, produced in event.samples:
             row = self.samples.rowCount()
@@ -322,6 +425,20 @@ class TrainPanel(QWidget):
                 self.samples.setItem(row, col, item)
         self.samples.scrollToBottom()
         self.epoch_finished.emit(event)
+        self.state.run_updated.emit(self.run)
+
+    def _on_notice(self, event):
+        if isinstance(event, ev.Evaluating):
+            self.status.setText(f"Run #{self.run.number}: scoring the model on {event.items:,} test items…")
+        elif isinstance(event, ev.Evaluated):
+            self.evaluated.emit(event)
+
+    def show_mistakes(self, mistakes: list) -> None:
+        self.mistakes.setRowCount(len(mistakes))
+        for r, row in enumerate(mistakes):
+            for c, text in enumerate(row):
+                self.mistakes.setItem(r, c, QTableWidgetItem(str(text)))
+        self.lower_tabs.setTabText(1, f"Test mistakes ({len(mistakes)})")
 
     def _on_paused(self, paused: bool):
         self.status.setText("Paused: press Resume to continue, Stop to keep the model as it is." if paused
@@ -334,16 +451,22 @@ class TrainPanel(QWidget):
         run = self.run
         run.status, run.message = result.status, result.message
         run.model = result.model
+        if result.model is not None:
+            run.metrics = dict(result.model.meta.get("metrics", {}))
+            run.mistakes = list(result.model.meta.get("test_mistakes", []))
         self.runner = None
         self.progress.setRange(0, 1)
         self.progress.setValue(1 if result.status == "done" else 0)
         self.progress.setFormat(result.status)
         self.status.setText(f"Run #{run.number}: {result.message}")
+        self.test_figures.setText(metrics_text(run.metrics))
+        self.show_mistakes(run.mistakes)
+        if result.model is not None and result.status not in ev.FAILED and self.state.model is None:
+            self.use_model()  # nothing was in use: no model is replaced behind the user's back
         self._update_buttons()
-        if result.model is not None and result.status != "error":
-            self.state.set_model(result.model, None)
         self.state.runs_changed.emit()
-        if result.status in FAILED:
+        self.state.save_runs()
+        if result.status in ev.FAILED:
             dialogs.error(self, "Training stopped", result.message)
         self.training_finished.emit(result)
 

@@ -20,6 +20,15 @@ from playground.ui.workers import run_job
 DEBOUNCE_MS = 250
 
 
+def model_title(model, name: str = "") -> str:
+    """How the app names a model: its run or file, its architecture and its data."""
+    cfg = model.config
+    meta = model.meta
+    what = f"{cfg.mode} {cfg.cell} {cfg.units}u, trained on {meta.get('source', '?')} " \
+           f"({meta.get('epochs_completed', 0)} epochs)"
+    return f"{name} — {what}" if name else what
+
+
 def _predictor_for(model):
     from playground.inference.predictor import Predictor
 
@@ -63,7 +72,10 @@ class TranslatePanel(QWidget):
         self.unknown = QLabel("")
         self.unknown.setTextFormat(Qt.TextFormat.RichText)
         self.unknown.setToolTip("The input as the model sees it; unknown tokens are highlighted in red")
-        self.model_label = QLabel("No model yet: train one or open a model file.")
+        self.model_label = QLabel("No model in use: train one (then “Use this model”) or open a model file.")
+        self.model_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.model_label.setWordWrap(True)
+        self.model_label.setToolTip("The model that translates here; it changes only when you choose another")
         self.nbest_table = QTableWidget(0, 2)
         self.nbest_table.setHorizontalHeaderLabels(["Hypothesis", "Score"])
         self.nbest_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -145,30 +157,34 @@ class TranslatePanel(QWidget):
         is_translator = model is not None and not model.config.is_lm
         self.model = model if is_translator else None
         self.predictor = None
+        self._request += 1  # a decode still running belongs to the old model: its result is dropped
         self._enable(is_translator)
         if model is None:
-            self.model_label.setText("No model yet: train one or open a model file.")
+            self.model_label.setText("No model in use: train one (then “Use this model”) or open a model file.")
         elif not is_translator:
-            self.model_label.setText("This is a language model: use the Generate tab.")
+            self.model_label.setText("The model in use is a language model: use the Generate tab.")
         else:
-            cfg = model.config
-            self.model_label.setText(f"Model: {cfg.mode} {cfg.cell} {cfg.units} units, trained on "
-                                     f"{model.meta.get('source', '?')} "
-                                     f"({model.meta.get('epochs_completed', 0)} epochs)")
-            if cfg.mode != "attention":
-                self.heatmap.clear_attention(f"No attention in {cfg.mode} mode")
+            self.model_label.setText(f"Model in use: {model_title(model, self._model_name())}")
+            if model.config.mode != "attention":
+                self.heatmap.clear_attention(f"No attention in {model.config.mode} mode")
+            self.output.setText("—")
+            self.nbest_table.setRowCount(0)
             if self.input.text():
                 self._debounce.start()
+
+    def _model_name(self) -> str:
+        return self.state.model_name if self.state is not None else ""
 
     # -- interactive -----------------------------------------------------------------------
 
     def _decode(self, model, text, beam, n_best):
-        if self.predictor is None or self.predictor.model is not model:
-            self.predictor = _predictor_for(model)
-        greedy = self.predictor.translate([text])[0]
+        predictor = self.predictor
+        if predictor is None or predictor.model is not model:
+            predictor = self.predictor = _predictor_for(model)
+        greedy = predictor.translate([text])[0]
         if beam == 1 and n_best == 1:
-            return greedy, greedy
-        return self.predictor.translate([text], beam_width=beam, n_best=n_best)[0], greedy
+            return model, greedy, greedy
+        return model, predictor.translate([text], beam_width=beam, n_best=n_best)[0], greedy
 
     def translate_now(self) -> None:
         if self.model is None:
@@ -206,9 +222,10 @@ class TranslatePanel(QWidget):
 
     def _done(self, request, result):
         self._next()
-        if request != self._request:
-            return  # stale: the text changed meanwhile
-        self.show_translation(*result)
+        model, translation, greedy = result
+        if request != self._request or model is not self.model:
+            return  # stale: the text or the model in use changed meanwhile
+        self.show_translation(translation, greedy)
 
     def show_translation(self, t, greedy=None) -> None:
         greedy = greedy or t
@@ -237,7 +254,7 @@ class TranslatePanel(QWidget):
     # -- batch -----------------------------------------------------------------------------
 
     def open_batch_file(self):
-        path = dialogs.open_file(self, "Inputs to translate", "Text (*.txt *.tsv);;All files (*)")
+        path = dialogs.open_file(self, "Inputs to translate", "Text (*.txt *.tsv);;All files (*)", kind="data")
         if not path:
             return
         try:
@@ -280,7 +297,8 @@ class TranslatePanel(QWidget):
         if not self.batch_rows:
             dialogs.info(self, "Nothing to save", "Translate some lines first.")
             return
-        path = path or dialogs.save_file(self, "Save translations", "TSV (*.tsv)")
+        path = path or dialogs.save_file(self, "Save translations", "TSV (*.tsv)", kind="table",
+                                         suggested="translations.tsv")
         if not path:
             return
         if not str(path).lower().endswith((".tsv", ".csv")):

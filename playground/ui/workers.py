@@ -165,6 +165,7 @@ class TrainWorker(QObject):
     started = Signal(object)  # events.TrainStarted
     epoch_end = Signal(object)  # events.EpochEnd
     paused = Signal(bool)
+    notice = Signal(object)  # events.Evaluating / Evaluated / ModelSaved
     finished = Signal(object)  # TrainResult
 
     def __init__(self, request, corpus):
@@ -214,6 +215,8 @@ class TrainWorker(QObject):
             self.epoch_end.emit(event)
         elif isinstance(event, ev.Paused):
             self.paused.emit(event.paused)
+        elif isinstance(event, (ev.Evaluating, ev.Evaluated, ev.ModelSaved)):
+            self.notice.emit(event)
 
     def take_batches(self) -> list:
         """Batch events since the last call (GUI thread)."""

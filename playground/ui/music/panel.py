@@ -1,7 +1,10 @@
 """The Music tab: generate from a seed note or a primer tune, see the piano roll, play, save.
 
 ``MusicPanel.set_model(model)`` takes a trained music language model (or None) and
-``set_corpus(corpus)`` a music Corpus (primer tunes come from it). Generation runs in a
+``set_corpus(corpus)`` a music Corpus (or None). Primer tunes come from the model file
+(``meta["extra"]["primers"]``, see :mod:`playground.music.primers`), whatever dataset is
+loaded; the loaded corpus' tunes are offered instead when it is the model's own data (whole
+tunes, all of them) or when the model stores none (older model files). Generation runs in a
 worker thread (:class:`GenerateWorker` in a QThread); widgets are only touched on the GUI
 thread. Preview alone: ``python -m playground.ui.music.panel`` (trains a tiny model on
 midi:sample first).
@@ -28,11 +31,14 @@ from PySide6.QtWidgets import (
 )
 
 from playground.inference.music import MusicModelInfo, pitch_name
+from playground.music.primers import PRIMER_BARS, primer_tunes
 from playground.ui import dialogs
 from playground.ui.music.audio import SAMPLE_RATE, AudioPlayer, MidiPortPlayer, audio_status, midi_output_ports
 from playground.ui.music.piano_roll import PianoRoll
 
 SEED_NOTE, PRIMER = 0, 1  # pages of the seed chooser
+MAX_PRIMER_BARS = 32  # of a corpus tune; a primer stored in a model file holds PRIMER_BARS
+PRIMER_TIP = "Held-out (test) tunes first, then validation and training tunes"
 
 
 class GenerateWorker(QObject):
@@ -72,6 +78,9 @@ class MusicPanel(QWidget):
         self.info: MusicModelInfo | None = None
         self.corpus = None
         self.tunes: list = []  # (label, Tune) offered as primers
+        self.tunes_from: str | None = None  # "model", "corpus" or None: where self.tunes come from
+        self._model_tunes: list = []  # (label, Tune) stored in the model file
+        self._corpus_tunes: list = []  # (label, Tune) of the loaded music corpus
         self.result = None  # the last GeneratedMusic
         self._thread: QThread | None = None
         self._worker: GenerateWorker | None = None
@@ -102,9 +111,9 @@ class MusicPanel(QWidget):
         self.seed_note = QComboBox()
         self.seed_note.setToolTip("The first note; only pitches the model was trained on are offered")
         self.primer_tune = QComboBox()
-        self.primer_tune.setToolTip("Held-out (test) tunes first, then validation and training tunes")
+        self.primer_tune.setToolTip(PRIMER_TIP)
         self.primer_bars = QSpinBox()
-        self.primer_bars.setRange(1, 32)
+        self.primer_bars.setRange(1, MAX_PRIMER_BARS)
         self.primer_bars.setValue(2)
         self.primer_bars.setSuffix(" bars")
         self.seed_pages = QStackedWidget()
@@ -212,6 +221,7 @@ class MusicPanel(QWidget):
         """A trained music language model, or None."""
         self.stop()
         self.model, self.info = None, None
+        self._model_tunes = []
         self.seed_note.clear()
         if model is None:
             self.model_label.setText("No music model yet: train one on a MIDI dataset or open a model file.")
@@ -220,6 +230,7 @@ class MusicPanel(QWidget):
                                      "dataset to generate here.")
         else:
             self.model, self.info = model, MusicModelInfo.from_model(model)
+            self._model_tunes = primer_tunes((model.meta.get("extra") or {}).get("primers"))
             vocab = set(model.meta.get("target_vocab", {}).get("tokens", []))
             prefix = "p" if self.info.encoding == "melody" else "on"
             pitches = [p for p in range(128) if f"{prefix}{p}" in vocab]
@@ -235,23 +246,57 @@ class MusicPanel(QWidget):
                 f"Music model: {cfg.cell.upper()} {cfg.layers}×{cfg.units}, {self.info.encoding} encoding, "
                 f"pitches {pitch_name(lo)}–{pitch_name(hi)}, trained {model.meta.get('epochs_completed', 0)} "
                 f"epoch(s) on {Path(str(model.meta.get('source', '?'))).name}.")
+        self._show_tunes()
         self._update_enabled()
 
     def set_corpus(self, corpus):
-        """A music Corpus (primer tunes), or None."""
+        """A music Corpus (its tunes are primers when the model stores none), or None."""
         self.corpus = corpus
-        self.tunes = []
-        self.primer_tune.clear()
+        self._corpus_tunes = []
         music = getattr(corpus, "music", None) if corpus is not None else None
         if music is None and corpus is not None and getattr(corpus, "kind", None) == "music":
             music = self._reload_tunes(corpus)
         if music is not None:
             for split, tunes in (("test", music.tunes_test), ("val", music.tunes_val), ("train", music.tunes_train)):
                 for tune in tunes:
-                    self.tunes.append((f"{tune.name} ({split})", tune))
+                    self._corpus_tunes.append((f"{tune.name} ({split})", tune))
+        self._show_tunes()
+        self._update_enabled()
+
+    def _corpus_is_model_data(self) -> bool:
+        """Whether the loaded corpus is the one the model was trained on, split the same way."""
+        if self.model is None or self.corpus is None or not self._corpus_tunes:
+            return False
+        meta = self.model.meta
+        if str(getattr(self.corpus, "name", "")) != str(meta.get("source")):
+            return False
+        options = getattr(self.corpus, "options", None)
+        stored = meta.get("data_options") or {}
+        return all(getattr(options, key, None) == stored.get(key) for key in ("val_split", "test_split", "seed"))
+
+    def _show_tunes(self):
+        """Fill the primer list: the model's stored primers, unless the loaded corpus is the
+        model's own data (its whole tunes) or the model stores none (older files)."""
+        if self._model_tunes and not self._corpus_is_model_data():
+            tunes, source = self._model_tunes, "model"
+        elif self._corpus_tunes:
+            tunes, source = self._corpus_tunes, "corpus"
+        else:
+            tunes, source = [], None
+        previous = self.primer_tune.currentText()
+        self.tunes, self.tunes_from = list(tunes), source
+        self.primer_tune.clear()
         for label, _ in self.tunes:
             self.primer_tune.addItem(label)
-        self._update_enabled()
+        labels = [label for label, _ in self.tunes]
+        if previous in labels:
+            self.primer_tune.setCurrentIndex(labels.index(previous))
+        if source == "model":
+            self.primer_bars.setMaximum(PRIMER_BARS)
+            self.primer_tune.setToolTip(f"{PRIMER_TIP}: their first {PRIMER_BARS} bars, stored in the model file")
+        else:
+            self.primer_bars.setMaximum(MAX_PRIMER_BARS)
+            self.primer_tune.setToolTip(PRIMER_TIP)
 
     @staticmethod
     def _reload_tunes(corpus):
@@ -382,7 +427,7 @@ class MusicPanel(QWidget):
     # -- saving ----------------------------------------------------------------------------
 
     def _ask_path(self, caption, suffix, filter_text):
-        path = dialogs.save_file(self, caption, filter_text, f"generated{suffix}")
+        path = dialogs.save_file(self, caption, filter_text, kind="music", suggested=f"generated{suffix}")
         if path and not path.lower().endswith(suffix):
             path += suffix
         return path or None

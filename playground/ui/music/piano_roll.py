@@ -11,6 +11,7 @@ from typing import Sequence
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QSizePolicy
 
 from playground.inference.music import pitch_name
 
@@ -86,16 +87,27 @@ class PianoRoll(pg.PlotWidget):
         self.playhead.setVisible(False)
         self.playhead.setZValue(10)
         self.addItem(self.playhead)
-        legend = self.addLegend(offset=(10, 5))
-        legend.addItem(pg.BarGraphItem(x0=[0], y0=[0], width=[1], height=[1], brush=pg.mkBrush(*PRIMER_COLOUR)),
-                       "seed / primer")
-        legend.addItem(pg.BarGraphItem(x0=[0], y0=[0], width=[1], height=[1],
-                                       brush=pg.mkBrush(*GENERATED_COLOUR)), "generated")
+        self.legend = self._legend_row()
         self.primer_notes: list = []
         self.generated_notes: list = []
         self.end_beat = 0.0
         self.setXRange(0, 16, padding=0)
         self.setYRange(57, 84, padding=0)
+
+    def _legend_row(self) -> pg.LegendItem:
+        """The colour key in its own row under the time axis, so it never hides a note."""
+        legend = pg.LegendItem(colCount=2, horSpacing=8, frame=False, labelTextColor="k")  # laid out, not anchored
+        legend.addItem(pg.BarGraphItem(x0=[0], y0=[0], width=[1], height=[1], brush=pg.mkBrush(*PRIMER_COLOUR)),
+                       "seed / primer")
+        legend.addItem(pg.BarGraphItem(x0=[0], y0=[0], width=[1], height=[1],
+                                       brush=pg.mkBrush(*GENERATED_COLOUR)), "generated")
+        legend.layout.setContentsMargins(2, 0, 2, 0)
+        legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)  # compact, not stretched
+        layout = self.getPlotItem().layout  # rows: 0 title, 1 top axis, 2 view box, 3 bottom axis
+        row = layout.rowCount()
+        layout.addItem(legend, row, 1)
+        layout.setAlignment(legend, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return legend
 
     # -- content ---------------------------------------------------------------------------
 
@@ -148,3 +160,19 @@ class PianoRoll(pg.PlotWidget):
 
 
 __all__ = ["GENERATED_COLOUR", "PRIMER_COLOUR", "PianoRoll"]
+
+
+if __name__ == "__main__":
+    from PySide6.QtWidgets import QApplication
+
+    from playground.music.notes import Note
+
+    app = QApplication([])
+    roll = PianoRoll()
+    primer = [Note(60 + (i * 5) % 12, i * 1.0, 1.0) for i in range(8)]
+    generated = [Note(64 + (i * 7) % 12, 8 + i * 0.5, 0.5) for i in range(16)]
+    roll.set_notes(primer, generated, beats_per_bar=4, primer_end=8)
+    roll.set_playhead(10.5)
+    roll.resize(800, 320)
+    roll.show()
+    app.exec()
