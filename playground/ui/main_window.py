@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QTabWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QPlainTextEdit, QTabWidget
 
 from playground import __version__
 from playground.ui import dialogs, export_actions
@@ -90,7 +90,8 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         self.state.load_runs()
         self._update_train_actions()
-        QApplication.instance().installEventFilter(self)
+        for field in [*self.findChildren(QLineEdit), *self.findChildren(QPlainTextEdit)]:  # spin boxes too
+            field.installEventFilter(self)
         if not self.settings["window"].get("geometry"):
             self.resize(1180, 760)
         if autoload:  # after the first paint, so loading never delays the window
@@ -167,14 +168,12 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, obj, event):  # noqa: N802
         """The window's shortcuts win over text fields' own key bindings (QLineEdit takes
-        Ctrl+E, Esc, … for itself on some platforms): they work wherever the focus is."""
-        if event.type() == QEvent.Type.ShortcutOverride and getattr(obj, "window", None) is not None:
-            try:
-                mine = obj.window() is self
-            except RuntimeError:
-                return False
-            if mine and QKeySequence(event.keyCombination()) in self._shortcut_keys():
-                return True  # not overridden: the shortcut map triggers our action
+        Ctrl+E, Esc, … for itself on some platforms): they work wherever the focus is.
+        Installed on the window's text fields only (an application-wide filter would run
+        Python for every event and delay queued signals from worker threads)."""
+        if event.type() == QEvent.Type.ShortcutOverride and \
+                QKeySequence(event.keyCombination()) in self._shortcut_keys():
+            return True  # not overridden: the shortcut map triggers our action
         return False
 
     def _shortcut_keys(self) -> set:
@@ -304,5 +303,4 @@ class MainWindow(QMainWindow):
         self.store_settings()
         self.state.save_runs()
         wait_jobs(30)
-        QApplication.instance().removeEventFilter(self)
         event.accept()

@@ -1,18 +1,31 @@
-"""Runs of this session: pick several to overlay their curves and compare final metrics."""
+"""Runs (this session's and earlier ones'): pick several to overlay their curves and compare
+final and test-split metrics; see a run's test mistakes; use or delete a run. The run that
+is training updates live."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+
+from playground.ui import dialogs
+from playground.ui.workers import run_job
 
 from playground.ui.plots import integer_epoch_axis, smooth
 
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
-METRICS = ("status", "epochs", "train_loss", "val_loss", "val_token_accuracy", "val_exact_match", "parameters",
-           "seconds")
+METRICS = ("status", "epochs", "train_loss", "val_loss", "val_exact_match", "test_exact_match",
+           "test_token_accuracy", "test_chrf", "test_bleu", "test_perplexity", "parameters", "time")
+LIVE_REFRESH_MS = 500  # the training run's curve in this view, at most twice a second
+
+
+def duration(seconds) -> str:
+    """1:05 (m:ss) or 1:02:03 (h:mm:ss)."""
+    seconds = max(0, int(round(seconds or 0)))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 class RunsPanel(QWidget):
@@ -24,9 +37,14 @@ class RunsPanel(QWidget):
         self.list = QListWidget()
         self.list.setToolTip("Check runs to overlay their curves and compare them")
         self.list.itemChanged.connect(lambda _: self.refresh_plots())
+        self.list.currentItemChanged.connect(lambda *_: self._show_selected())
         self.use_button = QPushButton("Use selected model")
         self.use_button.setToolTip("Make the highlighted run's model the current one (Translate / Generate / Save)")
         self.use_button.clicked.connect(self._use)
+        self.delete_button = QPushButton("Delete run")
+        self.delete_button.setToolTip("Forget the highlighted run and delete the model file the app made for it "
+                                      "(a model you opened from a file is not deleted)")
+        self.delete_button.clicked.connect(self.delete_selected)
         self.loss_plot = pg.PlotWidget(title="Training loss (smoothed) per epoch fraction")
         integer_epoch_axis(self.loss_plot)
         self.loss_plot.addLegend(offset=(-10, 10))
@@ -44,12 +62,20 @@ class RunsPanel(QWidget):
         self.table.setHorizontalHeaderLabels(["run", *METRICS])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setToolTip("Final metrics of the checked runs")
+        self.table.setToolTip("Final metrics of the checked runs; test_… are scores on the held-out test split")
+        self.mistakes = QTableWidget(0, 3)
+        self.mistakes.setHorizontalHeaderLabels(["Input", "Expected", "Produced"])
+        self.mistakes.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.mistakes.setToolTip("Test items the highlighted run's model got wrong")
+        self.lower = QTabWidget()
+        self.lower.addTab(self.table, "Metrics")
+        self.lower.addTab(self.mistakes, "Mistakes of the highlighted run")
 
         left = QVBoxLayout()
         left.addWidget(QLabel("Runs (check to compare)"))
         left.addWidget(self.list, 1)
         left.addWidget(self.use_button)
+        left.addWidget(self.delete_button)
         left_w = QWidget()
         left_w.setLayout(left)
         left_w.setMaximumWidth(330)
@@ -60,35 +86,54 @@ class RunsPanel(QWidget):
         plots_w.setLayout(plots)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(plots_w)
-        right.addWidget(self.table)
+        right.addWidget(self.lower)
         right.setSizes([380, 180])
         row = QHBoxLayout(self)
         row.addWidget(left_w)
         row.addWidget(right, 1)
         state.runs_changed.connect(self.refresh)
+        state.run_updated.connect(self._run_updated)
+        self._live = QTimer(self)
+        self._live.setSingleShot(True)
+        self._live.setInterval(LIVE_REFRESH_MS)
+        self._live.timeout.connect(self.refresh_plots)
         self.refresh()
+
+    def _run_updated(self, run):
+        """A training run moved on: its curve and row follow (throttled; only if it is shown)."""
+        if run in self.checked_runs() and not self._live.isActive():
+            self._live.start()
+
+    def _run(self, number):
+        """The run with this number (list items hold numbers: indices change when runs go)."""
+        return next((run for run in self.state.runs if run.number == number), None)
 
     def checked_runs(self):
         runs = []
         for i in range(self.list.count()):
             item = self.list.item(i)
-            if item.checkState() == Qt.CheckState.Checked:
-                runs.append(self.state.runs[item.data(Qt.ItemDataRole.UserRole)])
+            run = self._run(item.data(Qt.ItemDataRole.UserRole))
+            if item.checkState() == Qt.CheckState.Checked and run is not None:
+                runs.append(run)
         return runs
 
     def refresh(self):
         checked = {r.number for r in self.checked_runs()}
+        selected = self.selected_run()
         self.list.blockSignals(True)
         self.list.clear()
         for index, run in enumerate(self.state.runs):
             item = QListWidgetItem(f"{run.label} [{run.status}]")
-            item.setData(Qt.ItemDataRole.UserRole, index)
+            item.setData(Qt.ItemDataRole.UserRole, run.number)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             new = run.number not in checked and index == len(self.state.runs) - 1
             item.setCheckState(Qt.CheckState.Checked if run.number in checked or new else Qt.CheckState.Unchecked)
             self.list.addItem(item)
+            if selected is not None and run is selected:
+                self.list.setCurrentItem(item)
         self.list.blockSignals(False)
         self.refresh_plots()
+        self._show_selected()
 
     def refresh_plots(self):
         self.loss_plot.clear()
@@ -113,18 +158,66 @@ class RunsPanel(QWidget):
             self.table.setItem(r, 0, QTableWidgetItem(run.label))
             for c, key in enumerate(METRICS, 1):
                 value = metrics.get(key)
-                text = "–" if value is None else (f"{value:.4f}" if isinstance(value, float) else f"{value:,}"
-                                                  if isinstance(value, int) else str(value))
+                if key == "time" and value is not None:
+                    text = duration(value)
+                elif value is None:
+                    text = "–"
+                elif isinstance(value, float):
+                    text = f"{value:.1f}" if key in ("test_chrf", "test_bleu") else f"{value:.4f}"
+                else:
+                    text = f"{value:,}" if isinstance(value, int) else str(value)
                 self.table.setItem(r, c, QTableWidgetItem(text))
 
-    def _use(self):
+    def selected_run(self):
         item = self.list.currentItem()
-        if item is None:
+        return None if item is None else self._run(item.data(Qt.ItemDataRole.UserRole))
+
+    def _show_selected(self):
+        run = self.selected_run()
+        mistakes = run.mistakes if run is not None else []
+        self.mistakes.setRowCount(len(mistakes))
+        for r, row in enumerate(mistakes):
+            for c, text in enumerate(row):
+                self.mistakes.setItem(r, c, QTableWidgetItem(str(text)))
+        label = f"Mistakes of run #{run.number} ({len(mistakes)})" if run is not None else "Mistakes"
+        self.lower.setTabText(1, label)
+
+    def _use(self):
+        run = self.selected_run()
+        if run is None or run.status == "running":
             return
-        run = self.state.runs[item.data(Qt.ItemDataRole.UserRole)]
         if run.model is not None:
-            self.state.set_model(run.model, run.checkpoint)
+            self.state.set_model(run.model, run.checkpoint, name=f"run {run.label}")
             self.use_run.emit(run)
+            return
+        if not run.checkpoint:
+            return
+
+        def load():  # a run from an earlier session: its model loads from its file, off the GUI thread
+            from playground.modelfile import load_model
+            from playground.ui.workers import ensure_tensorflow
+
+            ensure_tensorflow()
+            return load_model(run.checkpoint, compile=False)
+
+        def loaded(model):
+            run.model = model
+            self.state.set_model(model, run.checkpoint, name=f"run {run.label}")
+            self.use_run.emit(run)
+
+        run_job(load, loaded, lambda message: dialogs.error(self, "Could not load the run's model", message))
+
+    def delete_selected(self):
+        run = self.selected_run()
+        if run is None:
+            return
+        if run.status == "running":
+            dialogs.error(self, "Still training", "This run is still training: stop it first.")
+            return
+        what = "and delete its model file" if run.owned else "(the model file you opened stays)"
+        if not dialogs.question(self, "Delete run?", f"Forget run {run.label} {what}?"):
+            return
+        self.state.delete_run(run)
 
 
 if __name__ == "__main__":

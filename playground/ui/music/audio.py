@@ -153,15 +153,23 @@ class AudioPlayer(QObject):
 # --------------------------------------------------------------------------- MIDI ports
 
 
+MIDI_OUT_MISSING = ("MIDI output needs python-rtmidi (pip install seq2seq-playground[midi-out]); "
+                    "you can still play the tune here and save it as MIDI or WAV.")
+
+
 def midi_output_ports() -> tuple[list[str], str]:
     """(port names, message). Empty with a reason when python-rtmidi or ports are missing."""
     try:
         import mido
 
         names = list(mido.get_output_names())
-    except Exception as exc:  # noqa: BLE001  ModuleNotFoundError (rtmidi), backend errors
+    except ImportError:
+        return [], MIDI_OUT_MISSING
+    except Exception as exc:  # noqa: BLE001  backend errors
+        if "rtmidi" in str(exc).lower():
+            return [], MIDI_OUT_MISSING
         reason = " ".join(str(exc).split()) or type(exc).__name__
-        return [], f"No MIDI output: {reason} (install python-rtmidi for MIDI ports)."
+        return [], f"No MIDI output: {reason}."
     if not names:
         return [], "No MIDI output ports found."
     return names, f"{len(names)} MIDI output port(s)."
@@ -221,6 +229,8 @@ class MidiPortPlayer(QObject):
                 finally:
                     for pitch in sounding:
                         port.send(mido.Message("note_off", note=pitch))
+        except ImportError:
+            self.error.emit(MIDI_OUT_MISSING)
         except Exception as exc:  # noqa: BLE001
             self.error.emit(f"MIDI output failed: {' '.join(str(exc).split()) or type(exc).__name__}")
         self.finished.emit()
