@@ -147,8 +147,12 @@ class _Progress:
     def __call__(self, event):
         from playground.training import events as ev
 
-        if self.interrupt is not None and self.interrupt.requested:
-            raise ev.StopTraining()  # a Ctrl-C swallowed inside TensorFlow: stop at this batch
+        if self.interrupt is not None and self.interrupt.requested and not isinstance(event, ev.ModelSaved):
+            # A Ctrl-C whose KeyboardInterrupt was lost inside TensorFlow: the trainer stops at
+            # this batch; at any other step the interrupt goes on up (what was saved stays).
+            if isinstance(event, (ev.BatchEnd, ev.EpochEnd)):
+                raise ev.StopTraining()
+            raise KeyboardInterrupt
         if isinstance(event, ev.EpochEnd) and event.checkpoint and self.kept is not None:
             self.saved = True
             self.kept.text = f"the last finished epoch ({event.epoch + 1}) is kept in {event.checkpoint}"

@@ -54,6 +54,7 @@ def main(argv=None) -> int:
     os.environ.setdefault("PLAYGROUND_CONFIG_DIR", tempfile.mkdtemp(prefix="playground-shots-"))
     os.environ.setdefault("PLAYGROUND_DATA_DIR", os.environ["PLAYGROUND_CONFIG_DIR"])
 
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     from playground.ui import dialogs
@@ -91,13 +92,34 @@ def main(argv=None) -> int:
     result = train(app, win, "attention", 6)
     win.tabs.setCurrentWidget(win.train_panel)
     shot(win, "03-train.png")
+    win.train_panel.lower_tabs.setCurrentIndex(1)
+    shot(win, "03b-train-mistakes.png")
+    win.train_panel.lower_tabs.setCurrentIndex(0)
     print("runs:", basic.status, result.status)
 
     win.tabs.setCurrentWidget(win.runs_panel)
     shot(win, "04-runs.png")
 
+    # A restart: a new window finds the runs in the app's data folder.
+    win.close()
+    win = MainWindow(Settings(), autoload=False)
+    win.resize(1200, 780)
+    win.show()
+    win.state.set_device(ensure_tensorflow())
+    runs = win.runs_panel
+    for i in range(runs.list.count()):
+        runs.list.item(i).setCheckState(Qt.CheckState.Checked)
+    runs.list.setCurrentRow(runs.list.count() - 1)
+    win.tabs.setCurrentWidget(runs)
+    shot(win, "04b-runs-after-restart.png")
+    dp = win.data_panel
+    dp.set_source("digits:reverse")
+    dp.task_size.setValue(1500)
+    dp.load()
+    wait_until(app, lambda: win.state.corpus is not None and not dp.loading, what="data")
+
     tr = win.translate_panel
-    win.state.set_model(result.model)
+    win.state.set_model(result.model, name=f"run {runs.selected_run().label}")
     win.tabs.setCurrentWidget(tr)
     shown = []
     tr.translated.connect(shown.append)
@@ -111,6 +133,41 @@ def main(argv=None) -> int:
     wait_until(app, lambda: done, what="batch")
     tr.tabs.setCurrentIndex(1)
     shot(win, "06-translate-batch.png")
+    tr.tabs.setCurrentIndex(0)
+
+    # Translate while another model trains: the model in use stays the one named.
+    tp = win.train_panel
+    win.model_panel.mode.setCurrentText("feedback")
+    tp.epochs.setValue(1000)
+    tp.start()
+    wait_until(app, lambda: len(tp.run.batch_loss) > 20, what="training under way")
+    shown.clear()
+    tr.input.setText("2718281")
+    wait_until(app, lambda: shown, what="translation while training")
+    win.tabs.setCurrentWidget(tr)
+    shot(win, "05b-translate-while-training.png")
+    tp.stop()
+    wait_until(app, lambda: tp.runner is None, what="stop")
+
+    # Loading a big file: the progress bar and Cancel.
+    big = Path(os.environ["PLAYGROUND_DATA_DIR"]) / "big-pairs.txt"
+    big.write_text("".join(f"sentence number {i} here.\tphrase numéro {i} ici.\n" for i in range(600_000)),
+                   encoding="utf-8")
+    win.tabs.setCurrentWidget(dp)
+    dp.open_path(str(big))
+    wait_until(app, lambda: dp.load_progress.value() > 150 or not dp.loading, what="load progress")
+    shot(win, "09-load-progress.png")
+    dp.cancel()
+    wait_until(app, lambda: not dp.loading, what="cancel")
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from playground.ui.help import GETTING_STARTED
+
+    box = QMessageBox(QMessageBox.Icon.Information, "Getting started", GETTING_STARTED, parent=win)
+    box.show()
+    shot(box, "10-help.png")
+    box.close()
 
     from playground.data.source import DataOptions, load_source
     from playground.config import ModelConfig, TrainConfig
