@@ -119,7 +119,7 @@ def main(argv=None) -> int:
     wait_until(app, lambda: win.state.corpus is not None and not dp.loading, what="data")
 
     tr = win.translate_panel
-    win.state.set_model(result.model, name=f"run {runs.selected_run().label}")
+    win.state.set_model(result.model, name=f"run #{runs.selected_run().number}")
     win.tabs.setCurrentWidget(tr)
     shown = []
     tr.translated.connect(shown.append)

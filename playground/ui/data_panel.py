@@ -305,7 +305,7 @@ class DataPanel(QWidget):
         stale = self.is_stale()
         self.stale.setText("Out of date — press Load: the data in use is still "
                            f"{self.loaded_source}" if stale else "")
-        self.stale.setVisible(stale)
+        self.stale.setVisible(stale and not self.loading)  # while loading, the progress bar says it
         if self.state is not None:
             self.state.set_data_stale(stale)
 
@@ -379,6 +379,7 @@ class DataPanel(QWidget):
         self.load_button.setEnabled(True)
         self.cancel_button.setVisible(False)
         self.load_progress.setVisible(False)
+        self.check_stale()
 
     def _failed(self, request, source, message, cancelled=False):
         if request != self._request:

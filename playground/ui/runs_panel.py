@@ -187,7 +187,7 @@ class RunsPanel(QWidget):
         if run is None or run.status == "running":
             return
         if run.model is not None:
-            self.state.set_model(run.model, run.checkpoint, name=f"run {run.label}")
+            self.state.set_model(run.model, run.checkpoint, name=f"run #{run.number}")
             self.use_run.emit(run)
             return
         if not run.checkpoint:
@@ -202,7 +202,7 @@ class RunsPanel(QWidget):
 
         def loaded(model):
             run.model = model
-            self.state.set_model(model, run.checkpoint, name=f"run {run.label}")
+            self.state.set_model(model, run.checkpoint, name=f"run #{run.number}")
             self.use_run.emit(run)
 
         run_job(load, loaded, lambda message: dialogs.error(self, "Could not load the run's model", message))

@@ -355,7 +355,7 @@ class TrainPanel(QWidget):
         """Makes the last run's model the one in use (the user's explicit choice)."""
         run = self.run
         if run is not None and run.model is not None:
-            self.state.set_model(run.model, run.checkpoint, name=f"run {run.label}")
+            self.state.set_model(run.model, run.checkpoint, name=f"run #{run.number}")
         self._update_buttons()
 
     def shutdown(self, timeout_ms: int = 120000) -> bool:

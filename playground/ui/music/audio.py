@@ -153,8 +153,7 @@ class AudioPlayer(QObject):
 # --------------------------------------------------------------------------- MIDI ports
 
 
-MIDI_OUT_MISSING = ("MIDI output needs python-rtmidi (pip install seq2seq-playground[midi-out]); "
-                    "you can still play the tune here and save it as MIDI or WAV.")
+MIDI_OUT_MISSING = "MIDI output ports need python-rtmidi (pip install seq2seq-playground[midi-out])."
 
 
 def midi_output_ports() -> tuple[list[str], str]:
