@@ -27,6 +27,17 @@ from playground.ui.workers import TfLoader, wait_jobs
 
 log = logging.getLogger("playground.ui")
 TITLE = "Seq2Seq Playground"
+_COLLECTOR = []  # the one GUI-thread garbage collector of this process
+
+
+def collect_garbage_on_the_gui_thread() -> None:
+    """Python's automatic collection runs in whatever thread allocates; when it frees Qt objects
+    held in reference cycles from a worker thread (a data load, a decode) Qt crashes. So
+    automatic collection is off and a timer on the GUI thread collects instead."""
+    if not _COLLECTOR:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _COLLECTOR.append(GarbageCollector(interval=1.0))
 
 try:  # written by another engineer; the app works without it
     from playground.ui.music.panel import MusicPanel
@@ -42,6 +53,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: Settings | None = None, *, autoload: bool = True):
         super().__init__()
+        collect_garbage_on_the_gui_thread()
         self.setWindowTitle(TITLE)
         self.setAcceptDrops(True)
         self.settings = settings or Settings()
