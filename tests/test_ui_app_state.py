@@ -139,6 +139,7 @@ def test_runs_view_is_live_while_training_and_time_leaves_out_pauses(qtbot, wind
     load(qtbot, window, samples=2000)
     tp = train(qtbot, window, epochs=1000, max_batches=0)
     runs = window.runs_panel
+    window.tabs.setCurrentWidget(runs)  # the Runs view redraws live while it is on screen
     qtbot.waitUntil(lambda: window.state.runs[-1].parameters > 0 and len(window.state.runs[-1].batch_loss) > 5,
                     timeout=LONG)
     qtbot.waitUntil(lambda: runs.table.rowCount() == 1 and runs.table.item(0, 11) is not None

@@ -100,9 +100,19 @@ class RunsPanel(QWidget):
         self.refresh()
 
     def _run_updated(self, run):
-        """A training run moved on: its curve and row follow (throttled; only if it is shown)."""
+        """A training run moved on: its curve and row follow (throttled, and only while this
+        view is on screen: redrawing hidden curves would cost the event loop for nothing)."""
+        if not self.isVisible():
+            self._stale = True
+            return
         if run in self.checked_runs() and not self._live.isActive():
             self._live.start()
+
+    def showEvent(self, event):  # noqa: N802
+        super().showEvent(event)
+        if getattr(self, "_stale", False):
+            self._stale = False
+            self.refresh_plots()
 
     def _run(self, number):
         """The run with this number (list items hold numbers: indices change when runs go)."""
