@@ -77,3 +77,24 @@ def rewrite_archive_config(source, target, change):
                 data = json.dumps(config if replaced is None else replaced).encode()
             zout.writestr(item, data)
     return target
+
+
+@pytest.fixture(scope="session")
+def music_corpus():
+    """The built-in MIDI sample as a melody corpus."""
+    from playground.sources import load_any_source
+
+    return load_any_source("midi:sample")
+
+
+@pytest.fixture(scope="session")
+def music_model(music_corpus):
+    """A tiny LSTM trained two epochs on the built-in corpus with the core Trainer."""
+    from playground.config import ModelConfig, TrainConfig
+    from playground.training.trainer import Trainer
+
+    result = Trainer(music_corpus, ModelConfig(mode="lm", units=32, embedding_dim=8),
+                     TrainConfig(epochs=2, batch_size=16, learning_rate=1e-2, seed=0, device="cpu",
+                                 sample_items=0)).run()
+    assert result.status == "done", result.message
+    return result.model

@@ -31,26 +31,6 @@ def _key(n):
 
 
 @pytest.fixture(scope="module")
-def music_corpus():
-    from playground.sources import load_any_source
-
-    return load_any_source("midi:sample")
-
-
-@pytest.fixture(scope="module")
-def music_model(music_corpus):
-    """A tiny LSTM trained one epoch on the built-in corpus with the core Trainer."""
-    from playground.config import ModelConfig, TrainConfig
-    from playground.training.trainer import Trainer
-
-    result = Trainer(music_corpus, ModelConfig(mode="lm", units=32, embedding_dim=8),
-                     TrainConfig(epochs=1, batch_size=16, learning_rate=1e-2, seed=0, device="cpu",
-                                 sample_items=0)).run()
-    assert result.status == "done", result.message
-    return result.model
-
-
-@pytest.fixture(scope="module")
 def music_model_file(music_model, tmp_path_factory):
     return save_model(music_model, tmp_path_factory.mktemp("music") / "music.keras")
 

@@ -314,3 +314,18 @@ def test_midi_output_message_speaks_to_users():
     from playground.ui.music.audio import MIDI_OUT_MISSING
 
     assert "pip install seq2seq-playground[midi-out]" in MIDI_OUT_MISSING
+
+
+def test_a_run_cut_short_by_the_app_ending_keeps_its_checkpoint(qtbot, dirs, messages):
+    first = open_window(qtbot)
+    load(qtbot, first)
+    train(qtbot, first, epochs=1000, max_batches=3)
+    qtbot.waitUntil(lambda: len(first.state.runs[-1].epochs) >= 1, timeout=LONG)
+    checkpoint = first.state.runs[-1].checkpoint
+    first.close()  # "Stop training and quit?" is answered yes
+    assert __import__("os").path.exists(checkpoint)
+    again = open_window(qtbot)
+    run = again.state.runs[-1]
+    assert run.checkpoint == checkpoint and run.status == "stopped"
+    assert __import__("os").path.exists(checkpoint)  # not removed as an orphan
+    again.close()

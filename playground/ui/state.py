@@ -67,7 +67,7 @@ class Run:
         values = {key: data[key] for key in cls._SAVED if key in data}
         run = cls(**values)
         if run.status == "running":  # the app ended while it trained: its last checkpoint is what is left
-            run.status, run.message = "stopped", "The app was closed while this run trained; its last epoch is kept"
+            run.status, run.message = "stopped", "The app ended while this run trained; its last epoch is kept"
         return run
 
     @classmethod
@@ -138,8 +138,10 @@ class AppState(QObject):
         self.runs_changed.emit()
 
     def save_runs(self) -> None:
+        """Writes every run's record; one still training is recorded too, so its checkpoint is
+        kept (and shown as stopped) if the app ends or crashes before the run does."""
         if self.store is not None:
-            self.store.save([r.to_dict() for r in self.runs if r.status != "running"])
+            self.store.save([r.to_dict() for r in self.runs])
 
     def new_run(self, **kwargs) -> Run:
         run = Run(next(self._numbers), **kwargs)
@@ -147,6 +149,7 @@ class AppState(QObject):
             run.checkpoint = str(self.store.new_model_path(run.number))
         self.runs.append(run)
         self.runs_changed.emit()
+        self.save_runs()
         return run
 
     def add_loaded_model_run(self, model, name: str) -> Run:
