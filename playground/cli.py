@@ -28,7 +28,7 @@ class Kept:
 
 def _source_files(source: str) -> list[str]:
     """The files a data source string reads (for "never write over an input")."""
-    return [part for part in str(source).split("::") if part and ":" not in part[:1]]
+    return [part for part in str(source).split("::") if part]
 
 
 def _print_json(data) -> None:
