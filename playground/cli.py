@@ -102,8 +102,9 @@ def cmd_data_info(args) -> int:
 def _music_source_args(args, meta: dict | None = None) -> dict:
     """Music-only loading options given on the command line, over a model's own (``meta``);
     the rest keep the loader's defaults. Ignored by other kinds of source."""
-    extra = (meta or {}).get("extra", {}) or {}
-    values = {key: extra[key] for key in ("encoding", "window") if key in extra}
+    from playground.sources import music_options
+
+    values = music_options(meta)
     for key in ("encoding", "window"):
         if getattr(args, key, None) is not None:
             values[key] = getattr(args, key)
@@ -289,13 +290,13 @@ def cmd_translate(args) -> int:
         raise CliError(f"{args.model}: a language model; use 'playground generate'")
     texts = args.text or list(stdin_lines())
     beam = max(args.beam, args.n_best)
-    for number, text in enumerate(texts, 1):
-        try:
-            predictor.split_long(text)
-        except ValueError as exc:
-            where = f"input {number}" if args.text else f"stdin line {number}"
-            raise CliError(f"{where}: {exc}") from None
-    results = predictor.translate(texts, beam_width=beam, n_best=args.n_best)
+    from playground.inference.predictor import InputTooLong
+
+    try:
+        results = predictor.translate(texts, beam_width=beam, n_best=args.n_best)
+    except InputTooLong as exc:
+        where = f"input {exc.index + 1}" if args.text else f"stdin line {exc.index + 1}"
+        raise CliError(f"{where}: {exc}") from None
     if args.json:
         _print_json([{"input": text, "output": r.text, "score": r.score, "unknown": r.unknown,
                       "n_best": [{"output": o, "score": s} for o, s in r.n_best], "sentences": r.pieces}

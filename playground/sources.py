@@ -23,6 +23,12 @@ RECOMMENDED_TRAINING = {
 }
 
 
+def music_options(meta: dict | None) -> dict:
+    """The music loading options a model was trained with (encoding, window), from its meta."""
+    extra = (meta or {}).get("extra", {}) or {}
+    return {key: extra[key] for key in ("encoding", "window") if key in extra}
+
+
 def recommended_training(source: str) -> dict:
     """Epochs, batch size and learning rate a user gets by default for ``source``."""
     return {**DEFAULT_TRAINING, **RECOMMENDED_TRAINING.get(str(source), {})}

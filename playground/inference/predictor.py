@@ -22,7 +22,10 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;:。！？])\s+")
 
 
 class InputTooLong(ValueError):
-    """An input longer than the model can translate; the message says the limit."""
+    """An input longer than the model can translate; the message says the limit and
+    ``index`` which of the texts given to :meth:`Predictor.translate` it is."""
+
+    index: int = 0
 
 
 @dataclass
@@ -114,7 +117,13 @@ class Predictor:
         if not texts:
             return []
         check_beam(beam_width, n_best)
-        split = [self.split_long(text) for text in texts]
+        split = []
+        for index, text in enumerate(texts):
+            try:
+                split.append(self.split_long(text))
+            except InputTooLong as exc:
+                exc.index = index
+                raise
         if any(len(pieces) > 1 for pieces in split):
             flat = self._translate([p for pieces in split for p in pieces], beam_width, n_best, max_length)
             results, begin = [], 0

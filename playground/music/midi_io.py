@@ -7,6 +7,7 @@ on) the broken ones; ``write_midi`` writes a type-1 file atomically.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,7 +108,7 @@ def read_midi(path: str | os.PathLike, *, include_drums: bool = False, track: in
 def clamp_tempo(bpm: float) -> float:
     """``bpm`` within TEMPO_RANGE_BPM (a non-number becomes the MIDI default, 120)."""
     low, high = TEMPO_RANGE_BPM
-    if not bpm == bpm or bpm in (float("inf"), float("-inf")):
+    if not math.isfinite(bpm):
         return 120.0
     return min(max(float(bpm), low), high)
 

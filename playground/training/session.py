@@ -130,7 +130,9 @@ class TrainingSession:
         else:
             options = DataOptions.from_dict(request.data_options or {})
         if self.corpus is None:
-            music = {**_music_from_meta(meta), **request.music}
+            from playground.sources import music_options
+
+            music = {**music_options(meta), **request.music}
             self.corpus = load_any_source(request.source, options, task=request.task, **music)
         corpus = self.corpus
         task = request.task or ("lm" if corpus.kind in ("text", "music") else "translate")
@@ -196,12 +198,6 @@ class TrainingSession:
         path = str(save_model(result.model, self.request.out))
         self.callback(ev.ModelSaved(path, result.epochs_completed, final))
         return path
-
-
-def _music_from_meta(meta: dict) -> dict:
-    """A resumed music model's loading options (encoding, window)."""
-    extra = (meta or {}).get("extra", {}) or {}
-    return {key: extra[key] for key in ("encoding", "window") if key in extra}
 
 
 def train(request: TrainRequest, callback=None, *, corpus=None) -> SessionResult:

@@ -106,7 +106,7 @@ def confirm_output(parent: QWidget | None, path: str, writes: str, *, inputs=())
         if not question(parent, "Replace a file of another kind?", f"{text}.\n\nReplace it anyway?"):
             return None
         return check_output(path, writes, inputs=inputs, force=True)
-    if existing_kind(target) != "missing" and existing_kind(target) != "empty_dir":
+    if existing_kind(target) not in ("missing", "empty_dir"):
         if not question(parent, "Replace?", f"{target} already exists. Replace the {_REPLACE_WHAT[writes]}?"):
             return None
     return target

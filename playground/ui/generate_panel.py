@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from playground.ui.state import model_title
 from playground.ui.workers import run_job
 
 
@@ -84,8 +85,6 @@ class GeneratePanel(QWidget):
         self._request += 1  # a generation still running belongs to the old model: dropped
         self.button.setEnabled(ok)
         if ok:
-            from playground.ui.translate_panel import model_title
-
             name = self.state.model_name if self.state is not None else ""
             self.model_label.setText(f"Model in use: {model_title(model, name)}")
         elif model is not None and model.config.is_lm:

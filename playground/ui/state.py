@@ -15,6 +15,15 @@ from PySide6.QtCore import QObject, Signal
 from playground.ui.run_store import RunStore
 
 
+def model_title(model, name: str = "") -> str:
+    """How the app names a model: its run or file, its architecture and its data."""
+    cfg = model.config
+    meta = model.meta
+    what = f"{cfg.mode} {cfg.cell} {cfg.units}u, trained on {meta.get('source', '?')} " \
+           f"({meta.get('epochs_completed', 0)} epochs)"
+    return f"{name} — {what}" if name else what
+
+
 @dataclass
 class Run:
     """One training run (or a model opened from a file)."""

@@ -15,18 +15,10 @@ from playground.data import DataError
 from playground.data.pairs import read_lines
 from playground.ui import dialogs
 from playground.ui.heatmap import AttentionHeatmap
+from playground.ui.state import model_title
 from playground.ui.workers import run_job
 
 DEBOUNCE_MS = 250
-
-
-def model_title(model, name: str = "") -> str:
-    """How the app names a model: its run or file, its architecture and its data."""
-    cfg = model.config
-    meta = model.meta
-    what = f"{cfg.mode} {cfg.cell} {cfg.units}u, trained on {meta.get('source', '?')} " \
-           f"({meta.get('epochs_completed', 0)} epochs)"
-    return f"{name} — {what}" if name else what
 
 
 def _predictor_for(model):
