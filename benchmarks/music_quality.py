@@ -37,7 +37,7 @@ def held_out_scores(model, target_vocab, sequences, batch_size: int = 64) -> dic
 
     from playground.data.vocab import END_ID
     from playground.data.batching import encode_split
-    from playground.training.pipeline import make_dataset
+    from playground.backend.tf_data import make_dataset
 
     split = encode_split([([], s) for s in sequences], None, target_vocab)
     nll = correct = count = 0.0

@@ -211,7 +211,7 @@ def cmd_train(args) -> int:
              "embedding_dim": args.embedding_dim, "bidirectional": args.bidirectional,
              "attention": args.attention, "dropout": args.dropout}
     train = {"epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
-             "optimizer": args.optimizer, "seed": args.seed, "device": args.device,
+             "optimizer": args.optimizer, "seed": args.seed, "device": args.device, "distribute": args.distribute,
              "early_stopping": args.early_stopping, "mixed_precision": args.mixed_precision}
     request = TrainRequest(source=args.source, out=str(out), data_options=_data_options(args).to_dict(),
                            music=_music_source_args(args), task=args.task, model=model, train=train,
@@ -382,7 +382,8 @@ def cmd_info(args) -> int:
         "train_config": meta.get("train_config"),
         "data_options": meta.get("data_options"),
         "epochs_completed": meta.get("epochs_completed"),
-        "device": meta.get("device"),
+        "trained_on": meta.get("device"),
+        "backend": os.environ.get("KERAS_BACKEND", "tensorflow"),  # what this command would load it with
         "metrics": meta.get("metrics"),
         "vocab_sizes": {"source": len((meta.get("source_vocab") or {}).get("tokens", [])) or None,
                         "target": len(meta.get("target_vocab", {}).get("tokens", []))},
@@ -420,10 +421,14 @@ def main(argv=None) -> int:
             args.interrupt, args.kept = interrupt, kept
             if args.command == "train" and args.seed is None:
                 args.seed = 0
-            if args.command not in _NO_TENSORFLOW:
-                from playground.tfimport import import_tensorflow
+            from playground.backend.selection import select_backend
 
-                import_tensorflow(quiet=not args.debug)
+            if args.command in _NO_TENSORFLOW:
+                select_backend(args.backend)  # a wrong choice is still reported; nothing heavy loads
+            else:
+                from playground.backend.loading import load_backend
+
+                load_backend(args.backend, quiet=not args.debug)
             code = args.func(args)
             interrupt.check()
             return code

@@ -73,12 +73,15 @@ NON_NEGATIVE = whole(0)
 def build_parser(commands) -> argparse.ArgumentParser:
     """The parser; ``commands`` maps command names to their functions."""
     from playground import __version__
-    from playground.config import ATTENTIONS, CELLS, DEVICES, OPTIMIZERS, SEQ2SEQ_MODES
+    from playground.backend.selection import BACKENDS
+    from playground.config import ATTENTIONS, CELLS, DEVICES, DISTRIBUTE, OPTIMIZERS, SEQ2SEQ_MODES
     from playground.limits import MAX_BARS, MAX_BEAM_WIDTH, MAX_GENERATED_TOKENS
 
     parser = OneLineParser(prog="playground", description="Seq2Seq Playground command line")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--backend", choices=BACKENDS,
+                        help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("datasets", help="list the built-in datasets")
@@ -134,6 +137,8 @@ def build_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
     p.add_argument("--early-stopping", type=NON_NEGATIVE, default=0, metavar="EPOCHS")
     p.add_argument("--device", choices=DEVICES, default="auto")
+    p.add_argument("--distribute", choices=DISTRIBUTE, default="auto",
+                   help="auto: all local GPUs; mirrored; multi-worker (TensorFlow, hosts from TF_CONFIG); none")
     p.add_argument("--mixed-precision", action="store_true", help="float16 compute on GPU")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue training from a model file")
     data_args(p)

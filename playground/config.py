@@ -17,6 +17,8 @@ ATTENTIONS = ("dot", "general", "additive")
 OPTIMIZERS = ("adam", "rmsprop", "sgd", "adamw")
 LR_SCHEDULES = ("constant", "cosine")
 DEVICES = ("auto", "cpu", "gpu")
+# auto: every local GPU (MirroredStrategy / DataParallel) when several; multi-worker: TF_CONFIG hosts
+DISTRIBUTE = ("auto", "none", "mirrored", "multi-worker")
 
 
 class ConfigError(ValueError):
@@ -93,7 +95,7 @@ class TrainConfig:
     seed: int = 0  # weight init, shuffling and dropout seed
     device: str = "auto"  # auto | cpu | gpu
     mixed_precision: bool = False  # float16 compute on GPU (ignored on CPU)
-    distribute: bool = True  # MirroredStrategy when several GPUs are visible
+    distribute: str = "auto"  # auto | none | mirrored | multi-worker (see DISTRIBUTE)
     bucket_width: int = 4  # length-bucket width in tokens for batching (0: no bucketing)
     max_batches_per_epoch: int = 0  # cap batches per epoch (0: whole split); for quick demos
     sample_items: int = 3  # validation items whose outputs are reported after each epoch
@@ -102,6 +104,7 @@ class TrainConfig:
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
         _check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         _check_choice("device", self.device, DEVICES)
+        _check_choice("distribute", self.distribute, DISTRIBUTE)
         _check_range("epochs", self.epochs, 1, 100000)
         _check_range("batch_size", self.batch_size, 1, 1 << 16)
         if not (_is_number(self.learning_rate) and math.isfinite(self.learning_rate) and self.learning_rate > 0):
@@ -120,6 +123,9 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
+        data = dict(data)
+        if isinstance(data.get("distribute"), bool):  # model files before 0.2 stored a flag
+            data["distribute"] = "auto" if data["distribute"] else "none"
         return _from_dict(cls, data)
 
 

@@ -12,8 +12,19 @@ import tempfile  # noqa: E402
 
 os.environ.setdefault("PLAYGROUND_DATA_DIR", tempfile.mkdtemp(prefix="playground-test-data-"))
 os.environ.setdefault("PLAYGROUND_CONFIG_DIR", tempfile.mkdtemp(prefix="playground-test-config-"))
+os.environ.setdefault("PLAYGROUND_JAX_CACHE", tempfile.mkdtemp(prefix="playground-test-jax-cache-"))
 
 import pytest  # noqa: E402
+
+BACKEND = os.environ.get("KERAS_BACKEND", "tensorflow")
+
+
+def pytest_collection_modifyitems(config, items):
+    skip = pytest.mark.skip(reason=f"needs the TensorFlow backend (running under {BACKEND})")
+    for item in items:
+        if BACKEND != "tensorflow" and "tensorflow_only" in item.keywords:
+            item.add_marker(skip)
+
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

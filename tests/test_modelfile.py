@@ -12,6 +12,8 @@ from conftest import rewrite_archive_config
 
 from playground.modelfile import ModelFileError, load_model, read_meta, save_model
 
+pytestmark = pytest.mark.backends
+
 SOURCE = np.array([[5, 6, 7, 8], [9, 5, 4, 0]], np.int32)
 TARGET_IN = np.array([[1, 8, 7, 6], [1, 4, 5, 9]], np.int32)
 
@@ -27,18 +29,51 @@ def test_file_holds_everything(tiny_model_file):
     assert len(meta["test_examples"]) > 10
 
 
-def test_reload_in_fresh_process_gives_identical_logits(tiny_model, tiny_model_file, tmp_path):
-    expected = tiny_model((SOURCE, TARGET_IN)).numpy()
+OTHER_BACKEND = {"tensorflow": "jax", "jax": "tensorflow", "torch": "tensorflow"}
+
+
+@pytest.mark.parametrize("where", ["same backend", "other backend"])
+def test_reload_in_fresh_process_gives_identical_logits_and_outputs(where, tiny_model, tiny_model_file, tmp_path):
+    """A model file is backend-portable: trained under TensorFlow, it loads under JAX (and
+    the reverse, when this suite runs under JAX) with the same logits and greedy outputs."""
+    import importlib.util
+    import json
+    import os
+
+    import keras
+    from keras import ops
+
+    from playground.inference.predictor import Predictor
+
+    backend = keras.backend.backend()
+    target = backend if where == "same backend" else OTHER_BACKEND[backend]
+    if importlib.util.find_spec(target) is None:
+        pytest.skip(f"the {target} backend is not installed")
+    texts = ["12345", "907", "1", "8642097531"]
+    expected = ops.convert_to_numpy(tiny_model((SOURCE, TARGET_IN)))
+    greedy = [t.text for t in Predictor(tiny_model).translate(texts)]
     np.save(tmp_path / "in.npy", np.stack([SOURCE, TARGET_IN]))
     code = textwrap.dedent(f"""
+        import json
+        import keras
         import numpy as np
+        from keras import ops
+        from playground.inference.predictor import Predictor
         from playground.modelfile import load_model
         model = load_model({str(tiny_model_file)!r})
         inputs = np.load({str(tmp_path / 'in.npy')!r})
-        np.save({str(tmp_path / 'out.npy')!r}, model((inputs[0], inputs[1])).numpy())
+        np.save({str(tmp_path / 'out.npy')!r}, ops.convert_to_numpy(model((inputs[0], inputs[1]))))
+        texts = {texts!r}
+        print(json.dumps({{"backend": keras.backend.backend(),
+                          "greedy": [t.text for t in Predictor(model).translate(texts)]}}))
     """)
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=300, capture_output=True)
-    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, rtol=1e-6, atol=1e-6)
+    env = dict(os.environ, KERAS_BACKEND=target)
+    out = subprocess.run([sys.executable, "-c", code], timeout=300, capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    reply = json.loads(out.stdout.strip().splitlines()[-1])
+    assert reply["backend"] == target
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, rtol=1e-5, atol=1e-5)
+    assert reply["greedy"] == greedy
 
 
 def test_reloaded_model_translates_the_same(tiny_model, tiny_model_file):

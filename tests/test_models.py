@@ -1,16 +1,20 @@
-"""Every mode × cell × depth × direction builds, trains a step and decodes; layer round trips."""
+"""Every mode × cell × depth × direction builds, trains a step and decodes; layer round trips.
+
+Backend-neutral: CI runs this file under TensorFlow and under JAX."""
 
 import itertools
 
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
+from keras import ops
 
 from playground.config import ModelConfig
 from playground.models.layers import Attention, StateBridge
 from playground.models.seq2seq import Seq2SeqModel
 from playground.inference.search import greedy_decode, reference_greedy_decode
+
+pytestmark = pytest.mark.backends
 
 SOURCE = np.array([[5, 6, 7, 8, 0], [9, 5, 0, 0, 0]], np.int32)
 TARGET_IN = np.array([[1, 8, 7, 6], [1, 5, 9, 0]], np.int32)
@@ -32,35 +36,49 @@ COMBOS = [c for c in itertools.product(["basic", "feedback", "peek", "attention"
 
 
 @pytest.mark.parametrize("mode,cell,layers,bidirectional", COMBOS)
-def test_every_combination_builds_trains_and_decodes(mode, cell, layers, bidirectional):
+def test_every_combination_builds_and_decodes(mode, cell, layers, bidirectional):
     model = make(mode, cell, layers, bidirectional)
-    optimizer = keras.optimizers.Adam(1e-2)
-    losses = []
-    for _ in range(3):
-        with tf.GradientTape() as tape:
-            logits = model((SOURCE, TARGET_IN), training=True)
-            mask = tf.cast(TARGET_OUT != 0, tf.float32)
-            loss = tf.reduce_sum(tf.keras.losses.sparse_categorical_crossentropy(
-                TARGET_OUT, logits, from_logits=True) * mask) / tf.reduce_sum(mask)
-        grads = tape.gradient(loss, model.trainable_variables)
-        assert all(g is not None for g in grads), "a weight gets no gradient"
-        optimizer.apply(grads, model.trainable_variables)
-        losses.append(float(loss))
+    logits = model((SOURCE, TARGET_IN), training=False)
     assert logits.shape == (2, 4, 10)
-    assert losses[-1] < losses[0]
     tokens = reference_greedy_decode(model, SOURCE, 6)
     assert tokens.shape[0] == 2 and tokens.max() < 10
+
+
+# Training compiles a step per model: each mode × cell once, deep and (where allowed)
+# bidirectional, so stacking and the state bridges get gradients too.
+TRAINED = [(mode, cell, 2, mode != "lm") for mode, cell in itertools.product(
+    ["basic", "feedback", "peek", "attention", "lm"], ["rnn", "gru", "lstm"])]
+
+
+@pytest.mark.parametrize("mode,cell,layers,bidirectional", TRAINED)
+def test_every_mode_and_cell_trains_every_weight(mode, cell, layers, bidirectional):
+    from playground.backend.devices import plan_device
+    from playground.backend.steps import make_steps
+    from playground.training.losses import masked_token_sums
+
+    model = make(mode, cell, layers, bidirectional)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    model.optimizer.build(model.trainable_variables)
+    before = [np.array(w) for w in model.get_weights()]
+    steps = make_steps(model, plan_device("cpu", distribute="none"), masked_token_sums)
+    losses = []
+    for _ in range(3):
+        loss_sum, _, count = steps.values(steps.train((SOURCE, TARGET_IN, TARGET_OUT)))
+        losses.append(loss_sum / count)
+    unchanged = [v.path for v, w in zip(model.weights, before) if np.array_equal(ops.convert_to_numpy(v), w)]
+    assert not unchanged, f"weights without a gradient: {unchanged}"
+    assert losses[-1] < losses[0]
 
 
 def test_decode_step_matches_teacher_forced_call():
     """Stepping the decoder with the true previous tokens reproduces call()'s logits."""
     for mode in ("feedback", "peek", "attention", "lm"):
         model = make(mode, "gru", layers=2, bidirectional=mode != "lm")
-        full = model((SOURCE, TARGET_IN)).numpy()
+        full = ops.convert_to_numpy(model((SOURCE, TARGET_IN)))
         memory, mask, states, context = model.encode(SOURCE)
         for t in range(TARGET_IN.shape[1]):
             logits, states, _ = model.decode_step(TARGET_IN[:, t], states, memory, mask, context)
-            np.testing.assert_allclose(logits.numpy(), full[:, t], rtol=1e-4, atol=1e-5, err_msg=mode)
+            np.testing.assert_allclose(ops.convert_to_numpy(logits), full[:, t], rtol=1e-4, atol=1e-5, err_msg=mode)
 
 
 def test_encoder_ignores_padding_in_final_state():
@@ -69,7 +87,7 @@ def test_encoder_ignores_padding_in_final_state():
         padded = model.encode(np.array([[5, 6, 7, 0, 0, 0]], np.int32))
         exact = model.encode(np.array([[5, 6, 7]], np.int32))
         for a, b in zip(padded[2], exact[2]):
-            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(ops.convert_to_numpy(a), ops.convert_to_numpy(b), rtol=1e-5, atol=1e-6)
 
 
 def test_stacked_encoder_states_initialise_matching_decoder_layers():
@@ -83,14 +101,14 @@ def test_stacked_encoder_states_initialise_matching_decoder_layers():
     _, _, states, context = model.encode(SOURCE)
     assert len(states) == 4  # two layers × (h, c)
     for a, b in zip(states, expected):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5)
-    np.testing.assert_allclose(context.numpy(), expected[2].numpy(), rtol=1e-5)  # top layer's h
+        np.testing.assert_allclose(ops.convert_to_numpy(a), ops.convert_to_numpy(b), rtol=1e-5)
+    np.testing.assert_allclose(ops.convert_to_numpy(context), ops.convert_to_numpy(expected[2]), rtol=1e-5)  # top layer's h
 
 
 def test_basic_mode_ignores_previous_tokens():
     model = make("basic")
-    a = model((SOURCE, TARGET_IN)).numpy()
-    b = model((SOURCE, np.zeros_like(TARGET_IN))).numpy()
+    a = ops.convert_to_numpy(model((SOURCE, TARGET_IN)))
+    b = ops.convert_to_numpy(model((SOURCE, np.zeros_like(TARGET_IN))))
     np.testing.assert_allclose(a, b)
 
 
@@ -132,5 +150,6 @@ def test_seq2seq_model_get_config_round_trip():
     clone = Seq2SeqModel.from_config(model.get_config())
     clone.build_with_dummy_inputs()
     clone.set_weights(model.get_weights())
-    np.testing.assert_allclose(clone((SOURCE, TARGET_IN)).numpy(), model((SOURCE, TARGET_IN)).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ops.convert_to_numpy(clone((SOURCE, TARGET_IN))),
+                               ops.convert_to_numpy(model((SOURCE, TARGET_IN))), rtol=1e-6)
     assert clone.meta == {"note": "test"}

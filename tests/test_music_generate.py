@@ -23,6 +23,8 @@ from playground.inference.music import (
 )
 from playground.sources import load_any_source
 
+pytestmark = pytest.mark.backends
+
 # --------------------------------------------------------------------------- fixtures
 
 

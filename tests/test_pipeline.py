@@ -4,7 +4,7 @@ import numpy as np
 
 from playground.data.vocab import END_ID, START_ID
 from playground.data.batching import EncodedSplit, batches_per_epoch, pad_batch
-from playground.training.pipeline import make_dataset
+from playground.backend.tf_data import make_dataset
 
 
 def _split(seed=0, n=500):

@@ -6,6 +6,8 @@ import pytest
 from playground.inference import search
 from playground.data.vocab import END_ID, PAD_ID
 
+pytestmark = pytest.mark.backends
+
 
 @pytest.fixture(scope="module")
 def sources(tiny_corpus, tiny_model):

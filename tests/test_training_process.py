@@ -85,11 +85,13 @@ def test_bad_settings_are_reported_not_raised(tiny_corpus, tmp_path):
 def test_gpu_memory_is_shared_between_app_and_child(monkeypatch):
     import os
 
-    from playground.tfimport import share_gpu_memory
+    from playground.backend.loading import share_gpu_memory
 
     monkeypatch.delenv("TF_FORCE_GPU_ALLOW_GROWTH", raising=False)
+    monkeypatch.delenv("XLA_PYTHON_CLIENT_PREALLOCATE", raising=False)
     share_gpu_memory()
     assert os.environ["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
+    assert os.environ["XLA_PYTHON_CLIENT_PREALLOCATE"] == "false"  # JAX would take 75 % up front
     monkeypatch.setenv("TF_FORCE_GPU_ALLOW_GROWTH", "false")  # a user's own choice stands
     share_gpu_memory()
     assert os.environ["TF_FORCE_GPU_ALLOW_GROWTH"] == "false"

@@ -88,12 +88,15 @@ def _boundaries(lengths: np.ndarray, bucket_width: int) -> list[int]:
 
 
 def epoch_batches(split: EncodedSplit, batch_size: int, *, bucket_width: int = 4, shuffle: bool = True,
-                  seed: int = 0) -> list[np.ndarray]:
+                  seed: int = 0, fill: bool = False) -> list[np.ndarray]:
     """Example indices of each batch, in the order they are served.
 
     Examples are grouped by length into buckets ``bucket_width`` wide; each bucket is cut
-    into batches of ``batch_size`` (the last one may be smaller). With ``shuffle`` the
-    examples within buckets and the order of the batches are permuted by ``seed``.
+    into batches of ``batch_size`` (the last one may be smaller). With ``fill`` a bucket's
+    remainder joins the next (longer) bucket instead, so every batch but the epoch's last is
+    full: fewer steps where a partial batch costs as much as a full one (shapes padded to
+    the full batch size for a compiler, under JAX). With ``shuffle`` the examples within
+    buckets and the order of the batches are permuted by ``seed``.
     """
     lengths = split.example_lengths
     rng = np.random.default_rng(seed)
@@ -101,9 +104,14 @@ def epoch_batches(split: EncodedSplit, batch_size: int, *, bucket_width: int = 4
     boundaries = _boundaries(lengths, bucket_width)
     bucket_of = np.searchsorted(np.asarray(boundaries, np.int64), lengths[order], side="right")
     batches = []
+    carried = order[:0]
     for bucket in range(len(boundaries) + 1):
-        members = order[bucket_of == bucket]
-        batches.extend(members[i:i + batch_size] for i in range(0, len(members), batch_size))
+        members = np.concatenate([carried, order[bucket_of == bucket]])
+        whole = len(members) // batch_size * batch_size if fill else len(members)
+        batches.extend(members[i:i + batch_size] for i in range(0, whole, batch_size))
+        carried = members[whole:]
+    if len(carried):
+        batches.append(carried)
     if shuffle:
         batches = [batches[i] for i in rng.permutation(len(batches))]
     return batches
@@ -120,14 +128,31 @@ def make_batch(split: EncodedSplit, rows: np.ndarray):
 
 
 def iterate_batches(split: EncodedSplit, batch_size: int, *, bucket_width: int = 4, shuffle: bool = True,
-                    seed: int = 0):
+                    seed: int = 0, fill: bool = False):
     """Yields (source [B, S], target_in [B, T], target_out [B, T]) int32 numpy batches."""
-    for rows in epoch_batches(split, batch_size, bucket_width=bucket_width, shuffle=shuffle, seed=seed):
+    for rows in epoch_batches(split, batch_size, bucket_width=bucket_width, shuffle=shuffle, seed=seed, fill=fill):
         yield make_batch(split, rows)
 
 
-def batches_per_epoch(split: EncodedSplit, batch_size: int, bucket_width: int = 4) -> int:
-    """Exact batch count: each bucket yields ceil(n_bucket / batch_size) batches."""
+def pad_to_shape(batch, rows: int, multiple: int):
+    """Pads a (source, target_in, target_out) batch with PAD to ``rows`` rows and widths
+    rounded up to a multiple of ``multiple`` (source and target each their own): a
+    compiler that specialises on shapes (JAX) then sees a few shapes instead of one per
+    batch. Padding is masked out of loss and metrics, so results do not change."""
+    def padded(array):
+        width = -(-array.shape[1] // multiple) * multiple
+        out = np.zeros((max(rows, array.shape[0]), width), np.int32)
+        out[: array.shape[0], : array.shape[1]] = array
+        return out
+
+    return tuple(padded(array) for array in batch)
+
+
+def batches_per_epoch(split: EncodedSplit, batch_size: int, bucket_width: int = 4, fill: bool = False) -> int:
+    """Exact batch count: each bucket yields ceil(n_bucket / batch_size) batches
+    (with ``fill``, ceil(n / batch_size))."""
+    if fill:
+        return math.ceil(len(split) / batch_size)
     lengths = split.example_lengths
     boundaries = _boundaries(lengths, bucket_width)
     if not boundaries:

@@ -1,8 +1,12 @@
 """Decoding: greedy, beam search and sampling over a model's ``encode`` / ``decode_step``.
 
-Each search is one compiled ``tf.function`` holding a ``tf.while_loop`` (never one
-``predict()`` per token). Functions are traced once per model and cached on it; the
-input signature has dynamic batch and length so new inputs never retrace.
+Each search is one compiled function holding a ``keras.ops.while_loop`` (never one
+``predict()`` per token), built once per model and cached on it
+(:func:`playground.backend.compiled.compile_inference`). Outputs go into buffers of a
+fixed ``capacity``; the loop stops at ``limit`` steps or when every item has ended.
+Under JAX, where each new shape is a new compilation, batch, source length and capacity
+are rounded up to powers of two (translate-as-you-type then compiles a handful of
+times, not at every keystroke); padding is masked, so results do not change.
 """
 
 from __future__ import annotations
@@ -10,13 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
+from playground.backend.compiled import compile_inference, needs_static_shapes, random_categorical
 from playground.data.vocab import END_ID, PAD_ID, START_ID
 
-_INT_MATRIX = tf.TensorSpec([None, None], tf.int32)
-_SCALAR_INT = tf.TensorSpec([], tf.int32)
-_SCALAR_FLOAT = tf.TensorSpec([], tf.float32)
+NEG_INF = -1e9
 
 
 @dataclass
@@ -39,120 +42,139 @@ class BeamResult:
     log_probs: np.ndarray
 
 
-def _cached(model, key, builder):
+def _cached(model, key, builder, static):
     cache = model.__dict__.setdefault("_search_cache", {})
     if key not in cache:
-        cache[key] = builder(model)
+        cache[key] = compile_inference(model, builder(model), static=static)
     return cache[key]
+
+
+def _bucket(n: int, minimum: int) -> int:
+    return max(minimum, 1 << max(int(n) - 1, 0).bit_length())
+
+
+def _shaped(source_ids, max_length: int):
+    """→ (source [B', S'] int32, capacity): padded to buckets where shapes are compiled."""
+    source = np.asarray(source_ids, np.int32)
+    if not needs_static_shapes():
+        return source, int(max_length)
+    rows, width = _bucket(source.shape[0], 1), _bucket(source.shape[1], 8)
+    padded = np.zeros((rows, width), np.int32)
+    padded[: source.shape[0], : source.shape[1]] = source
+    return padded, _bucket(max_length, 16)
+
+
+def _write(buffer, step, values):
+    """``buffer`` [B, L, ...] with ``values`` [B, ...] written at position ``step``."""
+    start = [0, step] + [0] * (len(buffer.shape) - 2)
+    return ops.slice_update(buffer, start, ops.expand_dims(ops.cast(values, buffer.dtype), 1))
 
 
 def _build_greedy(model):
     mode = model.config.mode
 
-    @tf.function(input_signature=[_INT_MATRIX, _SCALAR_INT])
-    def greedy(source, max_length):
-        batch = tf.shape(source)[0]
+    def greedy(source, rows, limit, capacity):
+        batch = ops.shape(source)[0]
         if mode == "basic":
             # No feedback: the whole output comes from one pass over the repeated vector.
-            logits = model((source, tf.zeros([batch, max_length], tf.int32)), training=False)
-            log_probs = tf.nn.log_softmax(tf.cast(logits, tf.float32))
-            tokens = tf.argmax(logits, -1, output_type=tf.int32)
-            token_lp = tf.reduce_max(log_probs, -1)
-            finished_before = tf.cumsum(tf.cast(tf.equal(tokens, END_ID), tf.int32), axis=1, exclusive=True) > 0
-            tokens = tf.where(finished_before, PAD_ID, tokens)
-            score = tf.reduce_sum(tf.where(finished_before, 0.0, token_lp), 1)
-            return tokens, tf.zeros([batch, max_length, tf.shape(source)[1]]), score
+            logits = model((source, ops.zeros((batch, capacity), "int32")), training=False)
+            log_probs = ops.log_softmax(ops.cast(logits, "float32"), axis=-1)
+            tokens = ops.cast(ops.argmax(logits, -1), "int32")
+            ended = ops.cast(ops.equal(tokens, END_ID), "int32")
+            finished_before = (ops.cumsum(ended, axis=1) - ended) > 0
+            finished_before = ops.logical_or(finished_before, ops.arange(capacity)[None, :] >= limit)
+            tokens = ops.where(finished_before, PAD_ID, tokens)
+            score = ops.sum(ops.where(finished_before, 0.0, ops.max(log_probs, -1)), 1)
+            return tokens, ops.zeros((batch, capacity, ops.shape(source)[1]), "float32"), score
         memory, memory_mask, states, context = model.encode(source)
-        tokens_ta = tf.TensorArray(tf.int32, size=max_length, element_shape=[None])
-        attention_ta = tf.TensorArray(tf.float32, size=max_length, element_shape=[None, None])
-        previous = tf.fill([batch], START_ID)
-        finished = tf.zeros([batch], tf.bool)
-        score = tf.zeros([batch])
-        step = tf.constant(0)
+        tokens = ops.zeros((batch, capacity), "int32")
+        attention = ops.zeros((batch, capacity, ops.shape(source)[1]), "float32")
+        previous = ops.full((batch,), START_ID, "int32")
+        finished = ops.arange(batch) >= rows  # rows past ``rows`` are padding: done from the start
+        score = ops.zeros((batch,), "float32")
 
-        def cond(step, *_):
-            return tf.logical_and(step < max_length, tf.logical_not(tf.reduce_all(finished)))
+        def cond(step, previous, states, finished, score, tokens, attention):
+            return ops.logical_and(step < limit, ops.logical_not(ops.all(finished)))
 
-        def body(step, previous, states, finished, score, tokens_ta, attention_ta):
+        def body(step, previous, states, finished, score, tokens, attention):
             logits, states, weights = model.decode_step(previous, states, memory, memory_mask, context)
-            log_probs = tf.nn.log_softmax(tf.cast(logits, tf.float32))
-            token = tf.argmax(log_probs, -1, output_type=tf.int32)
-            score += tf.where(finished, 0.0, tf.reduce_max(log_probs, -1))
-            token = tf.where(finished, PAD_ID, token)
-            tokens_ta = tokens_ta.write(step, token)
-            attention_ta = attention_ta.write(step, weights)
-            finished = tf.logical_or(finished, tf.equal(token, END_ID))
-            return step + 1, token, states, finished, score, tokens_ta, attention_ta
+            log_probs = ops.log_softmax(ops.cast(logits, "float32"), axis=-1)
+            token = ops.cast(ops.argmax(log_probs, -1), "int32")
+            score = score + ops.where(finished, 0.0, ops.max(log_probs, -1))
+            token = ops.where(finished, PAD_ID, token)
+            tokens, attention = _write(tokens, step, token), _write(attention, step, weights)
+            finished = ops.logical_or(finished, ops.equal(token, END_ID))
+            return step + 1, token, list(states), finished, score, tokens, attention
 
-        step, _, _, _, score, tokens_ta, attention_ta = tf.while_loop(
-            cond, body, [step, previous, states, finished, score, tokens_ta, attention_ta])
-        tokens = tf.transpose(tokens_ta.stack())  # [B, L]
-        attention = tf.transpose(attention_ta.stack(), [1, 0, 2])  # [B, L, S]
+        loop = (ops.convert_to_tensor(0, "int32"), previous, list(states), finished, score, tokens, attention)
+        _, _, _, _, score, tokens, attention = ops.while_loop(cond, body, loop)
         return tokens, attention, score
 
     return greedy
 
 
 def greedy_decode(model, source_ids, max_length: int) -> GreedyResult:
-    """``source_ids`` [B, S] int (PAD-padded) → :class:`GreedyResult`."""
-    fn = _cached(model, "greedy", _build_greedy)
-    tokens, attention, score = fn(tf.constant(source_ids, tf.int32), tf.constant(max_length, tf.int32))
-    return GreedyResult(tokens.numpy(), attention.numpy(), score.numpy())
+    """``source_ids`` [B, S] int (PAD-padded) → :class:`GreedyResult` with L = ``max_length``."""
+    batch, width = np.shape(source_ids)
+    source, capacity = _shaped(source_ids, max_length)
+    fn = _cached(model, "greedy", _build_greedy, static=(3,))
+    tokens, attention, score = fn(source, batch, int(max_length), capacity)
+    return GreedyResult(tokens[:batch, :max_length], attention[:batch, :max_length, :width], score[:batch])
 
 
 def _build_beam(model):
-    @tf.function(input_signature=[_INT_MATRIX, _SCALAR_INT, _SCALAR_INT, _SCALAR_FLOAT])
-    def beam(source, beam_width, max_length, length_penalty):
-        batch = tf.shape(source)[0]
-        k = beam_width
+    vocab = model.config.target_vocab_size
+
+    def beam(source, rows, limit, capacity, k, length_penalty):
+        batch = ops.shape(source)[0]
         memory, memory_mask, states, context = model.encode(source)
 
         def tile(t):  # [B, ...] → [B·K, ...], beams of one item adjacent
-            return tf.repeat(t, k, axis=0)
+            return ops.repeat(t, k, axis=0)
 
         memory, memory_mask, context = tile(memory), tile(memory_mask), tile(context)
         states = [tile(s) for s in states]
-        vocab = model.config.target_vocab_size
         # Only the first beam is live at the start, so the K beams do not start identical.
-        scores = tf.tile(tf.concat([[0.0], tf.fill([k - 1], -1e9)], 0)[None], [batch, 1])  # [B, K]
-        previous = tf.fill([batch * k], START_ID)
-        finished = tf.zeros([batch, k], tf.bool)
-        lengths = tf.zeros([batch, k], tf.int32)
-        history = tf.zeros([batch, k, 0], tf.int32)
-        step = tf.constant(0)
+        first = ops.where(ops.arange(k) == 0, 0.0, NEG_INF)
+        scores = ops.zeros((batch, k), "float32") + ops.cast(first, "float32")[None, :]  # [B, K]
+        previous = ops.full((batch * k,), START_ID, "int32")
+        finished = ops.logical_or(ops.zeros((batch, k), "bool"), (ops.arange(batch) >= rows)[:, None])  # padding: done
+        lengths = ops.zeros((batch, k), "int32")
+        history = ops.zeros((batch, k, capacity), "int32")
+        pad_only = ops.where(ops.arange(vocab) == PAD_ID, 0.0, NEG_INF)  # a finished beam adds PAD, free
 
         def cond(step, previous, states, scores, finished, lengths, history):
-            return tf.logical_and(step < max_length, tf.logical_not(tf.reduce_all(finished)))
+            return ops.logical_and(step < limit, ops.logical_not(ops.all(finished)))
 
         def body(step, previous, states, scores, finished, lengths, history):
             logits, new_states, _ = model.decode_step(previous, states, memory, memory_mask, context)
-            log_probs = tf.reshape(tf.nn.log_softmax(tf.cast(logits, tf.float32)), [batch, k, vocab])
-            # A finished beam may only extend with PAD at no cost.
-            pad_only = tf.one_hot(PAD_ID, vocab, on_value=0.0, off_value=-1e9)
-            log_probs = tf.where(finished[..., None], pad_only[None, None], log_probs)
-            candidates = tf.reshape(scores[..., None] + log_probs, [batch, k * vocab])
-            top_scores, top_index = tf.math.top_k(candidates, k)
-            beam_index = top_index // vocab
-            token = top_index % vocab
-            gather = lambda t: tf.gather(t, beam_index, batch_dims=1)  # noqa: E731
-            was_finished = gather(finished)
-            history = tf.concat([gather(history), token[..., None]], axis=2)
-            lengths = gather(lengths) + tf.cast(tf.logical_not(was_finished), tf.int32)
-            finished = tf.logical_or(was_finished, tf.equal(token, END_ID))
-            flat_index = tf.reshape(beam_index + tf.range(batch)[:, None] * k, [-1])
-            new_states = [tf.gather(s, flat_index) for s in new_states]
-            return step + 1, tf.reshape(token, [-1]), new_states, top_scores, finished, lengths, history
+            log_probs = ops.reshape(ops.log_softmax(ops.cast(logits, "float32"), axis=-1), (-1, k, vocab))
+            log_probs = ops.where(finished[..., None], ops.cast(pad_only, "float32")[None, None], log_probs)
+            candidates = ops.reshape(scores[..., None] + log_probs, (-1, k * vocab))
+            top_scores, top_index = ops.top_k(candidates, k)
+            beam_index = ops.cast(top_index // vocab, "int32")
+            token = ops.cast(top_index % vocab, "int32")
+            was_finished = ops.take_along_axis(finished, beam_index, axis=1)
+            rows = ops.broadcast_to(beam_index[..., None], ops.shape(history))
+            history = ops.take_along_axis(history, rows, axis=1)
+            start = [0, 0, step]
+            history = ops.slice_update(history, start, token[..., None])
+            lengths = ops.take_along_axis(lengths, beam_index, axis=1) + ops.cast(ops.logical_not(was_finished),
+                                                                                  "int32")
+            finished = ops.logical_or(was_finished, ops.equal(token, END_ID))
+            flat_index = ops.reshape(beam_index + ops.arange(batch, dtype="int32")[:, None] * k, (-1,))
+            new_states = [ops.take(s, flat_index, axis=0) for s in new_states]
+            return step + 1, ops.reshape(token, (-1,)), new_states, top_scores, finished, lengths, history
 
-        _, _, _, scores, finished, lengths, history = tf.while_loop(
-            cond, body, [step, previous, states, scores, finished, lengths, history],
-            shape_invariants=[step.shape, previous.shape, [tf.TensorShape([None, None])] * len(states),
-                              scores.shape, finished.shape, lengths.shape, tf.TensorShape([None, None, None])])
+        loop = (ops.convert_to_tensor(0, "int32"), previous, states, scores, finished, lengths, history)
+        _, _, _, scores, finished, lengths, history = ops.while_loop(cond, body, loop)
         # GNMT length penalty: ((5 + |y|) / 6) ** alpha.
-        penalty = tf.pow((5.0 + tf.cast(lengths, tf.float32)) / 6.0, length_penalty)
+        penalty = ops.power((5.0 + ops.cast(lengths, "float32")) / 6.0, length_penalty)
         normalised = scores / penalty
-        order = tf.argsort(normalised, axis=1, direction="DESCENDING")
-        return (tf.gather(history, order, batch_dims=1), tf.gather(normalised, order, batch_dims=1),
-                tf.gather(scores, order, batch_dims=1))
+        order = ops.cast(ops.argsort(-normalised, axis=1), "int32")
+        rows = ops.broadcast_to(order[..., None], ops.shape(history))
+        return (ops.take_along_axis(history, rows, axis=1), ops.take_along_axis(normalised, order, axis=1),
+                ops.take_along_axis(scores, order, axis=1))
 
     return beam
 
@@ -167,55 +189,54 @@ def beam_search(model, source_ids, max_length: int, beam_width: int = 4, n_best:
         # Without feedback every step is independent: beam search adds nothing.
         greedy = greedy_decode(model, source_ids, max_length)
         return BeamResult(greedy.tokens[:, None], greedy.log_probs[:, None], greedy.log_probs[:, None])
-    fn = _cached(model, "beam", _build_beam)
-    tokens, scores, log_probs = fn(tf.constant(source_ids, tf.int32), tf.constant(beam_width, tf.int32),
-                                   tf.constant(max_length, tf.int32), tf.constant(length_penalty, tf.float32))
-    return BeamResult(tokens.numpy()[:, :n_best], scores.numpy()[:, :n_best], log_probs.numpy()[:, :n_best])
+    batch = np.shape(source_ids)[0]
+    source, capacity = _shaped(source_ids, max_length)
+    fn = _cached(model, "beam", _build_beam, static=(3, 4))
+    tokens, scores, log_probs = fn(source, batch, int(max_length), capacity, int(beam_width), float(length_penalty))
+    return BeamResult(tokens[:batch, :n_best, :max_length], scores[:batch, :n_best], log_probs[:batch, :n_best])
 
 
 def _build_sampler(model):
-    @tf.function(input_signature=[_INT_MATRIX, _INT_MATRIX, _SCALAR_INT, _SCALAR_FLOAT, _SCALAR_INT,
-                                  _SCALAR_FLOAT, tf.TensorSpec([2], tf.int32)])
-    def sample(source, prefix, max_length, temperature, top_k, top_p, seed):
+    vocab = model.config.target_vocab_size
+
+    def sample(source, rows, prefix, prefix_length, limit, capacity, temperature, top_k, top_p, seed):
         memory, memory_mask, states, context = model.encode(source)
-        batch = tf.shape(source)[0]
-        prefix_length = tf.shape(prefix)[1]
-        # One spare column so the gather below is valid even for an empty prefix.
-        prefix = tf.concat([prefix, tf.zeros([batch, 1], tf.int32)], axis=1)
-        vocab = model.config.target_vocab_size
-        tokens_ta = tf.TensorArray(tf.int32, size=max_length)
-        previous = tf.fill([batch], START_ID)
-        finished = tf.zeros([batch], tf.bool)
+        batch = ops.shape(source)[0]
+        # One spare column so the take below is valid even for an empty prefix.
+        prefix = ops.concatenate([prefix, ops.zeros((batch, 1), "int32")], axis=1)
+        tokens = ops.zeros((batch, capacity), "int32")
+        previous = ops.full((batch,), START_ID, "int32")
+        finished = ops.arange(batch) >= rows  # padding rows: done from the start
+        banned = ops.logical_or(ops.arange(vocab) == PAD_ID, ops.arange(vocab) == START_ID)  # never sampled
+        kept = ops.where(top_k > 0, ops.minimum(top_k, vocab), vocab)
 
-        def cond(step, *_):
-            return tf.logical_and(step < max_length, tf.logical_not(tf.reduce_all(finished)))
+        def cond(step, previous, states, finished, tokens):
+            return ops.logical_and(step < limit, ops.logical_not(ops.all(finished)))
 
-        def body(step, previous, states, finished, tokens_ta):
+        def body(step, previous, states, finished, tokens):
             logits, states, _ = model.decode_step(previous, states, memory, memory_mask, context)
-            logits = tf.cast(logits, tf.float32) / tf.maximum(temperature, 1e-6)
-            # Never sample padding or start.
-            banned = tf.one_hot(PAD_ID, vocab) + tf.one_hot(START_ID, vocab)
-            logits = tf.where(banned[None] > 0, -1e9, logits)
-            k = tf.where(top_k > 0, tf.minimum(top_k, vocab), vocab)
-            kth = tf.math.top_k(logits, k).values[:, -1:]
-            logits = tf.where(logits < kth, -1e9, logits)
+            logits = ops.cast(logits, "float32") / ops.maximum(temperature, 1e-6)
+            logits = ops.where(banned[None], NEG_INF, logits)
+            descending = -ops.sort(-logits, axis=-1)
+            kth = ops.take(descending, kept - 1, axis=1)[:, None]
+            logits = ops.where(logits < kth, NEG_INF, logits)
             # Nucleus: keep the smallest set of tokens whose probability reaches top_p.
-            sorted_logits = tf.sort(logits, direction="DESCENDING")
-            cumulative = tf.cumsum(tf.nn.softmax(sorted_logits), axis=-1, exclusive=True)
-            cutoff_index = tf.reduce_sum(tf.cast(cumulative < top_p, tf.int32), -1, keepdims=True) - 1
-            cutoff = tf.gather(sorted_logits, tf.maximum(cutoff_index, 0), batch_dims=1)
-            logits = tf.where(logits < cutoff, -1e9, logits)
-            step_seed = tf.stack([seed[0], seed[1] + step])
-            sampled = tf.reshape(tf.random.stateless_categorical(logits, 1, step_seed, dtype=tf.int32), [-1])
-            forced = tf.gather(prefix, tf.minimum(step, prefix_length), axis=1)
-            token = tf.where(step < prefix_length, forced, sampled)
-            token = tf.where(finished, PAD_ID, token)
-            tokens_ta = tokens_ta.write(step, token)
-            finished = tf.logical_or(finished, tf.equal(token, END_ID))
-            return step + 1, token, states, finished, tokens_ta
+            descending = -ops.sort(-logits, axis=-1)
+            probabilities = ops.softmax(descending, axis=-1)
+            before = ops.cumsum(probabilities, axis=-1) - probabilities
+            cutoff_index = ops.sum(ops.cast(before < top_p, "int32"), -1, keepdims=True) - 1
+            cutoff = ops.take_along_axis(descending, ops.maximum(cutoff_index, 0), axis=1)
+            logits = ops.where(logits < cutoff, NEG_INF, logits)
+            sampled = random_categorical(logits, seed, step)
+            forced = ops.take(prefix, ops.minimum(step, prefix_length), axis=1)
+            token = ops.where(step < prefix_length, forced, sampled)
+            token = ops.where(finished, PAD_ID, token)
+            tokens = _write(tokens, step, token)
+            finished = ops.logical_or(finished, ops.equal(token, END_ID))
+            return step + 1, token, list(states), finished, tokens
 
-        _, _, _, _, tokens_ta = tf.while_loop(cond, body, [tf.constant(0), previous, states, finished, tokens_ta])
-        return tf.transpose(tokens_ta.stack())
+        loop = (ops.convert_to_tensor(0, "int32"), previous, list(states), finished, tokens)
+        return ops.while_loop(cond, body, loop)[-1]
 
     return sample
 
@@ -232,25 +253,30 @@ def sample_decode(model, source_ids, max_length: int, *, prefix_ids=None, temper
         raise ValueError("temperature must be positive")
     if not 0 < top_p <= 1:
         raise ValueError("top_p must be in (0, 1]")
-    source_ids = np.asarray(source_ids, np.int32)
+    batch = np.shape(source_ids)[0]
+    source, capacity = _shaped(source_ids, max_length)
     if prefix_ids is None:
-        prefix_ids = np.zeros((source_ids.shape[0], 0), np.int32)
-    fn = _cached(model, "sample", _build_sampler)
-    tokens = fn(tf.constant(source_ids), tf.constant(prefix_ids, tf.int32), tf.constant(max_length, tf.int32),
-                tf.constant(temperature, tf.float32), tf.constant(top_k, tf.int32), tf.constant(top_p, tf.float32),
-                tf.constant([seed, 0], tf.int32))
-    return tokens.numpy()
+        prefix_ids = np.zeros((batch, 0), np.int32)
+    prefix_ids = np.asarray(prefix_ids, np.int32)
+    prefix_length = prefix_ids.shape[1]
+    prefix = np.zeros((source.shape[0], _bucket(prefix_length, 8) if needs_static_shapes() else prefix_length),
+                      np.int32)
+    prefix[:batch, :prefix_length] = prefix_ids
+    fn = _cached(model, "sample", _build_sampler, static=(5,))
+    tokens = fn(source, batch, prefix, int(prefix_length), int(max_length), capacity, float(temperature), int(top_k),
+                float(top_p), np.asarray([seed, 0], np.int32))
+    return tokens[:batch, :max_length]
 
 
 def reference_greedy_decode(model, source_ids, max_length: int) -> np.ndarray:
     """Plain eager step-by-step greedy decode, for checking the compiled one. → [B, L]."""
-    memory, mask, states, context = model.encode(tf.constant(source_ids, tf.int32))
+    memory, mask, states, context = model.encode(ops.convert_to_tensor(np.asarray(source_ids, np.int32)))
     previous = np.full([len(source_ids)], START_ID, np.int32)
     finished = np.zeros(len(source_ids), bool)
     out = []
     for _ in range(max_length):
-        logits, states, _ = model.decode_step(tf.constant(previous), states, memory, mask, context)
-        token = np.argmax(np.asarray(logits), -1).astype(np.int32)
+        logits, states, _ = model.decode_step(ops.convert_to_tensor(previous), states, memory, mask, context)
+        token = np.argmax(ops.convert_to_numpy(logits), -1).astype(np.int32)
         token[finished] = PAD_ID
         out.append(token)
         finished |= token == END_ID

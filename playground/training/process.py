@@ -158,9 +158,9 @@ def _child_main(events, control, request, corpus):
     except (OSError, AttributeError):
         pass
     try:
-        from playground.tfimport import import_tensorflow
+        from playground.backend.loading import load_backend
 
-        import_tensorflow()  # quietly: the app's terminal gets no start-up chatter
+        load_backend(request.backend)  # quietly: the app's terminal gets no start-up chatter
         from playground.training.session import TrainingSession
 
         session = TrainingSession(request, events.send, corpus=corpus)

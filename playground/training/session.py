@@ -35,6 +35,7 @@ class TrainRequest:
     model: dict = field(default_factory=dict)  # ModelConfig fields chosen by the user
     train: dict = field(default_factory=dict)  # TrainConfig fields chosen by the user; the rest are resolved
     resume: str | None = None  # a model file to continue (its data options and architecture win)
+    backend: str | None = None  # Keras backend for a training child process (None: KERAS_BACKEND / default)
 
 
 @dataclass

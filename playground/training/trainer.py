@@ -1,4 +1,4 @@
-"""The trainer: a custom loop over tf.data batches, reporting through a plain callback.
+"""The trainer: one loop over batches on any Keras backend, reporting through a plain callback.
 
 Runs on whatever thread calls :meth:`Trainer.run` (the UI uses a worker thread);
 :meth:`pause`, :meth:`resume` and :meth:`stop` may be called from any thread and take
@@ -10,6 +10,7 @@ last good weights.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import threading
 import time
@@ -19,8 +20,8 @@ import numpy as np
 
 from playground.config import ModelConfig, TrainConfig
 from playground.training import events as ev
+from playground.training.losses import masked_token_sums
 from playground.data.batching import batches_per_epoch, encode_split, pad_batch
-from playground.training.pipeline import make_dataset
 
 VAL_EXACT_MATCH_ITEMS = 1000  # cap on validation items greedy-decoded per epoch
 # A batch loss this many times the run's starting loss (or ln V, if larger) means the run
@@ -139,7 +140,7 @@ class Trainer:
         if use_mixed:
             keras.mixed_precision.set_global_policy("mixed_float16")
         try:
-            with plan.strategy.scope():
+            with plan.scope():
                 if self.model is None:
                     meta = build_meta(self.corpus, self.model_config, cfg)
                     self.model = Seq2SeqModel(self.model_config.to_dict(), meta)
@@ -153,48 +154,6 @@ class Trainer:
         finally:
             keras.mixed_precision.set_global_policy(previous_policy)
         self.model.meta["train_config"] = cfg.to_dict()
-
-    def _step_functions(self, plan):
-        import tensorflow as tf
-
-        model, optimizer, strategy = self.model, self.model.optimizer, plan.strategy
-        smoothing = self.train_config.label_smoothing
-
-        def masked_loss(target_out, logits):
-            mask = tf.cast(tf.not_equal(target_out, 0), tf.float32)
-            vocab = tf.shape(logits)[-1]
-            labels = tf.one_hot(target_out, vocab) * (1 - smoothing) + smoothing / tf.cast(vocab, tf.float32)
-            token_loss = tf.nn.softmax_cross_entropy_with_logits(labels, tf.cast(logits, tf.float32))
-            correct = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), target_out), tf.float32)
-            return tf.reduce_sum(token_loss * mask), tf.reduce_sum(correct * mask), tf.reduce_sum(mask)
-
-        def train_replica(source, target_in, target_out):
-            with tf.GradientTape() as tape:
-                logits = model((source, target_in), training=True)
-                loss_sum, correct, count = masked_loss(target_out, logits)
-                # Apply sums gradients over replicas: divide by their number.
-                loss = loss_sum / tf.maximum(count, 1.0) / strategy.num_replicas_in_sync
-                scaled = optimizer.scale_loss(loss) if hasattr(optimizer, "scale_loss") else loss
-            gradients = tape.gradient(scaled, model.trainable_variables)
-            optimizer.apply(gradients, model.trainable_variables)
-            return loss_sum, correct, count
-
-        def eval_replica(source, target_in, target_out):
-            return masked_loss(target_out, model((source, target_in), training=False))
-
-        def reduce(values):
-            return [strategy.reduce("SUM", v, axis=None) for v in values]
-
-        # No input_signature: a distributed dataset yields PerReplica values, not tensors.
-        @tf.function(reduce_retracing=True)
-        def train_step(source, target_in, target_out):
-            return reduce(strategy.run(train_replica, (source, target_in, target_out)))
-
-        @tf.function(reduce_retracing=True)
-        def eval_step(source, target_in, target_out):
-            return reduce(strategy.run(eval_replica, (source, target_in, target_out)))
-
-        return train_step, eval_step
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -214,12 +173,18 @@ class Trainer:
         return self.model.meta.get("history", {}) if self.model is not None else {}
 
     def _run(self) -> TrainResult:
-        from playground.training.device import plan_device
+        from playground.backend.devices import plan_device
 
         cfg = self.train_config
         plan = self.device_plan or plan_device(cfg.device, distribute=cfg.distribute)
+        with plan.scope():
+            return self._run_on(plan)
+
+    def _run_on(self, plan) -> TrainResult:
+        from playground.backend.steps import make_steps
         from playground.data.vocab import Vocabulary
 
+        cfg = self.train_config
         corpus = self.corpus
         if self.model is not None:  # resuming: the checkpoint's vocabularies, not the corpus's
             meta = self.model.meta
@@ -231,17 +196,19 @@ class Trainer:
         val = encode_split(corpus.val, source_vocab, target_vocab)
         if len(train) == 0:
             raise ValueError(f"{corpus.name}: the training split is empty")
-        n_batches = batches_per_epoch(train, cfg.batch_size, cfg.bucket_width)
+        fill = plan.backend == "jax"  # see Steps.fill_batches
+        n_batches = batches_per_epoch(train, cfg.batch_size, cfg.bucket_width, fill=fill)
         if cfg.max_batches_per_epoch:
             n_batches = min(n_batches, cfg.max_batches_per_epoch)
         self._build(plan, total_steps=n_batches * cfg.epochs)
         model = self.model
-        train_step, eval_step = self._step_functions(plan)
+        steps = make_steps(model, plan, functools.partial(masked_token_sums, label_smoothing=cfg.label_smoothing))
+        assert steps.fill_batches == fill
         first_epoch = self._epochs_completed()
         history = model.meta.setdefault("history", {"epochs": [], "batch_loss": []})
-        self.callback(ev.TrainStarted(plan.description, plan.replicas, cfg.epochs, first_epoch, n_batches,
+        self.callback(ev.TrainStarted(plan.title, plan.replicas, cfg.epochs, first_epoch, n_batches,
                                       len(train), len(val), int(model.count_params())))
-        model.meta["device"] = plan.description
+        model.meta["device"] = plan.title
         good_weights = model.get_weights()
         best_val, epochs_without_gain = math.inf, 0
         start = time.perf_counter()
@@ -250,43 +217,62 @@ class Trainer:
         epochs_left = cfg.epochs - first_epoch
         loss_limit = None  # set from the first batch of this run
         for epoch in range(first_epoch, cfg.epochs):
-            dataset = make_dataset(train, cfg.batch_size, bucket_width=cfg.bucket_width, seed=cfg.seed + epoch)
-            dataset = plan.strategy.experimental_distribute_dataset(dataset)
             sums = np.zeros(3)
             recent = []  # (time, examples) for throughput
-            for batch_index, (source, target_in, target_out) in enumerate(dataset):
-                if batch_index >= n_batches:
-                    break
-                self._wait_if_paused()
-                if self._stop.is_set():
-                    break
-                loss_sum, correct, count = (float(v) for v in train_step(source, target_in, target_out))
+
+            def account(batch_index, handle, examples):
+                """One finished batch → its event; → (status, message) when the run failed."""
+                nonlocal loss_limit, step, recent
+                loss_sum, correct, count = steps.values(handle)
                 loss = loss_sum / max(count, 1.0)
                 if loss_limit is None and math.isfinite(loss):
                     loss_limit = DIVERGENCE_FACTOR * max(loss, math.log(max(self.model_config.target_vocab_size, 2)))
                 if not math.isfinite(loss) or loss > loss_limit:
-                    model.set_weights(good_weights)
-                    status = "nan" if not math.isfinite(loss) else "diverged"
-                    message = self._failure_message(loss, loss_limit, epoch, batch_index)
-                    break
-                sums += (loss_sum, correct, count)
+                    return ("nan" if not math.isfinite(loss) else "diverged",
+                            self._failure_message(loss, loss_limit, epoch, batch_index))
+                sums[:] += (loss_sum, correct, count)
                 step += 1
                 now = time.perf_counter()
-                recent.append((now, _batch_size(target_out)))
-                recent = recent[-20:]
-                throughput = _throughput(recent)
+                recent = (recent + [(now, examples)])[-20:]
                 elapsed = now - start - self.paused_seconds
                 done_batches = (epoch - first_epoch) * n_batches + batch_index + 1
                 eta = elapsed / done_batches * (epochs_left * n_batches - done_batches)
                 history["batch_loss"].append(round(loss, 5))
                 self._emit(ev.BatchEnd(epoch, batch_index, step, loss, correct / max(count, 1.0),
-                                       throughput, elapsed, eta))
-            if status in ev.FAILED:
+                                       _throughput(recent), elapsed, eta))
+                return None
+
+            # A batch's figures are read after the next batch is dispatched, so the device
+            # never waits for the host between steps.
+            pending, failure = None, None
+            for batch_index, (batch, examples) in enumerate(
+                    steps.batches(train, cfg.batch_size, bucket_width=cfg.bucket_width, seed=cfg.seed + epoch)):
+                if batch_index >= n_batches:
+                    break
+                if self.paused or self._stop.is_set():
+                    if pending is not None:
+                        failure, pending = account(*pending), None
+                        if failure:
+                            break
+                    self._wait_if_paused()
+                    if self._stop.is_set():
+                        break
+                handle = steps.train(batch)
+                if pending is not None:
+                    failure = account(*pending)
+                    if failure:
+                        break
+                pending = (batch_index, handle, examples)
+            if pending is not None and failure is None:
+                failure = account(*pending)
+            if failure:
+                model.set_weights(good_weights)
+                status, message = failure
                 break
             if self._stop.is_set():
                 status, message = "stopped", f"Stopped during epoch {epoch + 1}; the model is usable as it is"
                 break
-            record = self._end_epoch(epoch, sums, val, eval_step, target_vocab, start)
+            record = self._end_epoch(epoch, sums, val, steps, target_vocab, start)
             history["epochs"].append(record)
             model.meta["epochs_completed"] = epoch + 1
             good_weights = model.get_weights()
@@ -336,15 +322,14 @@ class Trainer:
         except ev.StopTraining:
             self.stop()
 
-    def _end_epoch(self, epoch, sums, val, eval_step, target_vocab, start) -> dict:
+    def _end_epoch(self, epoch, sums, val, steps, target_vocab, start) -> dict:
         record = {"epoch": epoch + 1, "train_loss": sums[0] / max(sums[2], 1), "train_token_accuracy":
                   sums[1] / max(sums[2], 1)}
         if len(val):
             totals = np.zeros(3)
-            dataset = make_dataset(val, self.train_config.batch_size, bucket_width=self.train_config.bucket_width,
-                                   shuffle=False)
-            for source, target_in, target_out in dataset:
-                totals += [float(v) for v in eval_step(source, target_in, target_out)]
+            for batch, _ in steps.batches(val, self.train_config.batch_size,
+                                          bucket_width=self.train_config.bucket_width, shuffle=False):
+                totals += steps.values(steps.evaluate(batch))
             record["val_loss"] = totals[0] / max(totals[2], 1)
             record["val_token_accuracy"] = totals[1] / max(totals[2], 1)
             record.update(self._validation_outputs(val, target_vocab))
@@ -380,13 +365,6 @@ class Trainer:
             samples.append((predictor.detokenize(list(shown)), predictor.detokenize(list(target_tokens)),
                             predictor.detokenize(produced[i])))
         return {"val_exact_match": exact, "samples": samples}
-
-
-def _batch_size(tensor) -> int:
-    values = getattr(tensor, "values", None)
-    if values is not None:  # PerReplica
-        return sum(int(v.shape[0]) for v in values)
-    return int(tensor.shape[0])
 
 
 def _throughput(recent) -> float:

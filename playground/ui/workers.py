@@ -19,7 +19,7 @@ import traceback
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from playground.heap import collections_paused, freeze_long_lived
-from playground.tfimport import share_gpu_memory
+from playground.backend.loading import limit_cpu_threads, load_backend
 
 log = logging.getLogger("playground.ui")
 
@@ -43,35 +43,31 @@ def lower_thread_priority() -> None:
         pass
 
 
-def _configure_tensorflow_threads(tf) -> None:
+def _configure_cpu_threads() -> None:
     """On a small machine, leave one core to the GUI (override: PLAYGROUND_TF_THREADS)."""
     wanted = os.environ.get("PLAYGROUND_TF_THREADS")
     cpus = os.cpu_count() or 1
     threads = int(wanted) if wanted and wanted.isdigit() else (cpus - 1 if 2 <= cpus <= 4 else 0)
     if threads > 0:
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(threads)
-        except RuntimeError:
-            pass  # the runtime was already initialised (e.g. by a test): keep its setting
+        limit_cpu_threads(threads)
 
 
 def ensure_tensorflow() -> str:
-    """Imports TensorFlow and the model code once (any thread) → the device description."""
+    """Imports the Keras backend and the model code once (any thread) → "backend · device"
+    (the name stays: TensorFlow is the default backend, and callers wait on TF_READY)."""
     global _device_description
     with _tf_lock:
         if _device_description is None:
             lower_thread_priority()
-            share_gpu_memory()  # the training child process needs GPU memory too
             with collections_paused():
-                import tensorflow as tf
+                load_backend()  # KERAS_BACKEND, as the app set it at start; shares GPU memory
+                _configure_cpu_threads()
 
-                _configure_tensorflow_threads(tf)
-
+                from playground.backend.devices import describe_default_device
                 from playground.models import seq2seq  # noqa: F401  (registers the Keras class)
-                from playground.training.device import plan_device
 
-                _device_description = plan_device("auto").description
-            freeze_long_lived()  # later full collections skip TensorFlow's own objects
+                _device_description = describe_default_device()
+            freeze_long_lived()  # later full collections skip the backend's own objects
             TF_READY.set()
     return _device_description
 
@@ -79,7 +75,7 @@ def ensure_tensorflow() -> str:
 def user_message(exc: BaseException) -> str:
     """One line for the user: the core's errors already name the file and the problem."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    known = ("DataError", "ModelFileError", "ConfigError", "ExportError", "DeviceError")
+    known = ("DataError", "ModelFileError", "ConfigError", "ExportError", "DeviceError", "BackendError")
     if type(exc).__name__ in known or isinstance(exc, (OSError, ValueError)):
         return text or type(exc).__name__
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,4 +1,5 @@
-"""tf.data input pipeline over the numpy batches of :mod:`playground.data.batching`."""
+"""tf.data input pipeline over the numpy batches of :mod:`playground.data.batching`
+(TensorFlow only: a ``tf.distribute`` strategy shards a ``tf.data.Dataset``)."""
 
 from __future__ import annotations
 
@@ -21,4 +22,7 @@ def make_dataset(split: EncodedSplit, batch_size: int, *, bucket_width: int = 4,
 
     spec = tf.TensorSpec([None, None], tf.int32)
     dataset = tf.data.Dataset.from_generator(generate, output_signature=(spec, spec, spec))
-    return dataset.prefetch(2)
+    options = tf.data.Options()
+    # Several workers: each takes its share of every batch (a generator has no files to split).
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options).prefetch(2)
