@@ -361,8 +361,8 @@ def cmd_export(args) -> int:
     if args.format != "savedmodel":
         raise CliError(f"unknown export format {args.format!r}. Valid options: savedmodel")
     out = check_output(args.out, "export", inputs=[args.model], force=args.force)
-    from playground.export import export_savedmodel
     from playground.modelfile import load_model
+    from playground.savedmodel import export_savedmodel
 
     path = export_savedmodel(load_model(args.model, compile=False), out, model_path=str(args.model))
     args.kept.text = f"the export is complete in {path}"

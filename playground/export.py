@@ -17,13 +17,10 @@ from playground.atomic import atomic_replace_dir
 from playground.data.text import UNICODE_REPLACEMENTS
 from playground.data.vocab import END_ID, PAD_ID, UNK_ID, Vocabulary
 from playground.paths import mark_export
+from playground.savedmodel import ExportError
 
 # RE2's \w is ASCII-only; spell the Unicode word class out so "été" stays one word.
 _GRAPH_WORD = r"([\p{L}\p{N}_]+|[^\p{L}\p{N}_\s])"
-
-
-class ExportError(ValueError):
-    """The model cannot be exported in the asked format."""
 
 
 def _graph_normalize(text, lowercase: bool, unicode: bool):
@@ -68,7 +65,7 @@ def build_translate_fn(model):
         default_value=UNK_ID)
     target_tokens = tf.constant(target_vocab.tokens)
     longest_target = max(int(model.config.max_target_length), 1)
-    greedy = search._cached(model, "greedy", search._build_greedy)
+    greedy = search.greedy_function(model)
 
     def translate(texts):
         texts = _graph_normalize(texts, lowercase, unicode)
@@ -78,7 +75,7 @@ def build_translate_fn(model):
         ids = source_table.lookup(tokens).to_tensor(default_value=PAD_ID)
         ids = tf.concat([ids, tf.zeros([tf.shape(ids)[0], 1], tf.int32)], axis=1)  # never zero-length
         max_length = tf.cast(tf.cast(tf.maximum(longest_target, tf.shape(ids)[1]), tf.float32) * 1.5, tf.int32) + 2
-        output_ids, _, _ = greedy(ids, max_length)
+        output_ids, _, _ = greedy(ids, tf.shape(ids)[0], max_length, max_length)
         keep = output_ids > END_ID  # drops PAD, START, END (UNK stays visible as <unk>)
         words = tf.ragged.boolean_mask(tf.gather(target_tokens, output_ids), keep)
         return {"translation": _graph_detokenize(words, level)}

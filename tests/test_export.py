@@ -1,4 +1,6 @@
-"""SavedModel export: a 'translate' signature mapping strings to strings, no playground needed."""
+"""SavedModel export: a 'translate' signature mapping strings to strings, no playground needed.
+
+Backend-neutral: under JAX the export runs in a TensorFlow child process."""
 
 import subprocess
 import sys
@@ -6,8 +8,10 @@ import textwrap
 
 import pytest
 
-from playground.export import ExportError, export_savedmodel
 from playground.inference.predictor import Predictor
+from playground.savedmodel import ExportError, export_savedmodel
+
+pytestmark = pytest.mark.backends
 
 
 def test_savedmodel_translates_strings_like_the_predictor(tiny_model, tmp_path):

@@ -136,7 +136,7 @@ def multi_worker_plan() -> DevicePlan:
     if not raw:
         raise DeviceError('--distribute multi-worker needs TF_CONFIG, e.g. {"cluster": {"worker": '
                           '["host1:12345", "host2:12345"]}, "task": {"type": "worker", "index": 0}} '
-                          "(README.md: Training on several machines)")
+                          "(README.md, Backends and GPUs)")
     try:
         config = json.loads(raw)
         workers = list(config["cluster"]["worker"])

@@ -113,6 +113,12 @@ def _build_greedy(model):
     return greedy
 
 
+def greedy_function(model):
+    """The uncompiled greedy search, for embedding in another graph (the SavedModel export):
+    ``(source [B, S], rows, limit, capacity)`` → (tokens [B, capacity], attention, scores)."""
+    return _build_greedy(model)
+
+
 def greedy_decode(model, source_ids, max_length: int) -> GreedyResult:
     """``source_ids`` [B, S] int (PAD-padded) → :class:`GreedyResult` with L = ``max_length``."""
     batch, width = np.shape(source_ids)

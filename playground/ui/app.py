@@ -77,7 +77,13 @@ def main(argv=None) -> int:
 
     report = os.environ.get("PLAYGROUND_REPORT_FIRST_PAINT") == "1"
     quit_after = os.environ.get("PLAYGROUND_QUIT_AFTER_PAINT") == "1"
-    window = MainWindow(Settings(), autoload=not quit_after)
+    settings = Settings()
+    from playground.ui.backend_menu import apply_backend_setting
+
+    backend_problem = apply_backend_setting(settings)  # before anything loads Keras
+    window = MainWindow(settings, autoload=not quit_after)
+    if backend_problem:
+        window.statusBar().showMessage(backend_problem, 15000)
     install_excepthook(lambda: window)
     started_tf = []
 

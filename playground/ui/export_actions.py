@@ -107,7 +107,7 @@ def export_savedmodel(window, path: str | None = None, on_done=None) -> None:
     window.statusBar().showMessage(f"Exporting SavedModel to {path}…")
 
     def work():
-        from playground.export import export_savedmodel as export
+        from playground.savedmodel import export_savedmodel as export
 
         return export(model, path, model_path=window.state.model_path)
 

@@ -19,6 +19,9 @@ from playground.ui.model_panel import ModelPanel
 from playground.ui.help import GETTING_STARTED
 from playground.ui.run_store import RunStore
 from playground.ui.runs_panel import RunsPanel
+from playground.backend.devices import backend_title
+from playground.backend.selection import requested_backend
+from playground.ui.backend_menu import BackendMenu
 from playground.ui.settings import Settings
 from playground.ui.state import AppState
 from playground.ui.train_panel import TrainPanel
@@ -88,13 +91,14 @@ class MainWindow(QMainWindow):
                 self.music_panel = None
         self.setCentralWidget(self.tabs)
 
-        self.device_label = QLabel("Loading TensorFlow…")
-        self.device_label.setToolTip("The device that will train")
+        self.device_description = None
+        self.device_label = QLabel(f"Loading {backend_title(requested_backend())}…")
+        self.device_label.setToolTip("The Keras backend and the device that will train")
         self.statusBar().addPermanentWidget(self.device_label)
         self._build_menus()
         self.state.corpus_changed.connect(self._corpus_changed)
         self.state.model_changed.connect(self._model_changed)
-        self.state.device_ready.connect(lambda d: self.device_label.setText(f"Device: {d}"))
+        self.state.device_ready.connect(self._device_ready)
         self.train_panel.training_started.connect(lambda _: self.tabs.setCurrentWidget(self.train_panel))
         self.train_panel.controls_changed.connect(self._update_train_actions)
         self.runs_panel.use_run.connect(lambda run: self.statusBar().showMessage(f"Using run {run.label}", 5000))
@@ -154,6 +158,8 @@ class MainWindow(QMainWindow):
                                         "Stop training; the model stays usable (Esc)")
         self.use_action = self._action(train, "&Use this model", self.train_panel.use_model, "Ctrl+U",
                                        "Use the last run's model to translate / generate / save")
+        self.backend_menu = BackendMenu(self, bar.addMenu("&Settings").addMenu("&Backend"))
+        self.train_panel.backend = self.backend_menu.training_backend
         view = bar.addMenu("&View")
         for i in range(self.tabs.count()):
             self._action(view, self.tabs.tabText(i), lambda _=False, i=i: self.tabs.setCurrentIndex(i),
@@ -232,11 +238,26 @@ class MainWindow(QMainWindow):
                 self.tabs.setCurrentWidget(target)
 
     def start_tensorflow(self):
-        """Loads TensorFlow in the background; the status bar then shows the device."""
+        """Loads the Keras backend in the background; the status bar then shows the device."""
+        title = backend_title(requested_backend())
         self._tf_loader = TfLoader()
         self._tf_loader.ready.connect(self.state.set_device)
-        self._tf_loader.failed.connect(lambda m: self.device_label.setText(f"TensorFlow failed to load: {m}"))
+        self._tf_loader.failed.connect(lambda m: self.device_label.setText(f"{title} failed to load: {m}"))
         self._tf_loader.start()
+
+    def _device_ready(self, description):
+        self.device_description = description
+        self.update_device_label()
+
+    def update_device_label(self):
+        """"Device: JAX · GPU 0: …", and the training backend when Settings changed it."""
+        if self.device_description is None:
+            return
+        text = f"Device: {self.device_description}"
+        training = self.backend_menu.training_backend
+        if training != self.backend_menu.app_backend:
+            text += f" · training: {backend_title(training)}"
+        self.device_label.setText(text)
 
     # -- settings --------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ DEFAULTS: dict = {
     "recent_models": [],
     "last_dirs": {},  # file-dialog kind → the folder last used for it
     "shown_getting_started": False,
+    "backend": None,  # Keras backend chosen in the app (None: $KERAS_BACKEND, else tensorflow)
 }
 
 

@@ -56,6 +56,7 @@ class TrainPanel(QWidget):
         self.state = state
         self.model_config_fn = model_config_fn
         self.runner: TrainRunner | None = None
+        self.backend: str | None = None  # Keras backend of the training process (None: the app's)
         self.run = None
         self.refresh_count = 0
         self.user_set: set[str] = set()  # recommendable fields the user changed
@@ -307,7 +308,7 @@ class TrainPanel(QWidget):
             run.checkpoint = tempfile.mkstemp(prefix=f"run-{run.number}-", suffix=".keras")[1]
         self.run = run
         request = TrainRequest(source=corpus.name, out=run.checkpoint, data_options=corpus.options.to_dict(),
-                               model=model_config.to_dict(), train=self.chosen_settings())
+                               model=model_config.to_dict(), train=self.chosen_settings(), backend=self.backend)
         worker = TrainWorker(request, corpus)
         self.runner = TrainRunner(worker, self)
         worker.started.connect(self._on_started)
