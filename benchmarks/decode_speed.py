@@ -22,7 +22,7 @@ the first ``--pairs`` tatoeba lines, then its weights are copied into a project
 The outputs of the two are compared character for character (printed: how many of N match).
 Timed per sentence: the recipe's own loop (``encoder_model.predict``, then
 ``decoder_model.predict`` once per output character) at batch 1; the project's
-``playground.inference.search.greedy_decode`` (one ``tf.function`` with a ``tf.while_loop``) at batch 1
+``playground.inference.search.greedy_decode`` (one compiled function holding a ``keras.ops.while_loop``) at batch 1
 and as one batched call over all N sentences (after a warm-up call that traces it). Also printed
 for information: the recipe's loop run over the whole batch at once, and the project's
 ``Predictor.translate`` (string in, string out; it pads with PAD, which the encoder masks, so
@@ -141,7 +141,10 @@ def main():
     if not os.path.exists(args.data):
         sys.exit(f"{args.data}: not found (the shared tatoeba data is needed; pass --data)")
 
-    import tensorflow as tf
+    from playground.backend.loading import load_backend
+
+    backend = load_backend()  # KERAS_BACKEND (tensorflow by default)
+    import keras
 
     from playground.inference import search
     from playground.inference.predictor import Predictor
@@ -151,7 +154,7 @@ def main():
     start = time.perf_counter()
     recipe.fit(args.epochs)
     print(f"recipe trained {args.epochs} epochs on {args.pairs} pairs in {time.perf_counter() - start:.0f}s; "
-          f"tensorflow {tf.__version__}, cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}", flush=True)
+          f"backend {backend}, keras {keras.__version__}, cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}", flush=True)
     texts = [s for s, _ in keras_recipe.held_out_pairs(lines, args.pairs, args.sentences)]
     n = len(texts)
     model, source_vocab, target_vocab = project_model_from_recipe(recipe)

@@ -87,10 +87,13 @@ def main():
     parser.add_argument("--order", choices=("recipe-first", "project-first"), default="recipe-first")
     args = parser.parse_args()
 
-    import tensorflow as tf
+    from playground.backend.loading import load_backend
+
+    backend = load_backend()  # KERAS_BACKEND (tensorflow by default)
+    import keras
 
     name, pairs = load_pairs(args)
-    print(f"data: {name}; tensorflow {tf.__version__}, cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}",
+    print(f"data: {name}; backend {backend}, keras {keras.__version__}, cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}",
           flush=True)
     n = len(pairs)
     results, cpu = {}, {}

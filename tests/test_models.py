@@ -12,6 +12,7 @@ from keras import ops
 from playground.config import ModelConfig
 from playground.models.layers import Attention, StateBridge
 from playground.models.seq2seq import Seq2SeqModel
+from playground.inference import search
 from playground.inference.search import greedy_decode, reference_greedy_decode
 
 pytestmark = pytest.mark.backends
@@ -35,6 +36,7 @@ COMBOS = [c for c in itertools.product(["basic", "feedback", "peek", "attention"
                                        [1, 2], [False, True]) if not (c[0] == "lm" and c[3])]
 
 
+@pytest.mark.tensorflow_only  # under JAX every mode × cell is built, trained and decoded below
 @pytest.mark.parametrize("mode,cell,layers,bidirectional", COMBOS)
 def test_every_combination_builds_and_decodes(mode, cell, layers, bidirectional):
     model = make(mode, cell, layers, bidirectional)
@@ -68,6 +70,9 @@ def test_every_mode_and_cell_trains_every_weight(mode, cell, layers, bidirection
     unchanged = [v.path for v, w in zip(model.weights, before) if np.array_equal(ops.convert_to_numpy(v), w)]
     assert not unchanged, f"weights without a gradient: {unchanged}"
     assert losses[-1] < losses[0]
+    tokens = search.greedy_decode(model, SOURCE, 6).tokens
+    np.testing.assert_array_equal(tokens[:, :reference_greedy_decode(model, SOURCE, 6).shape[1]],
+                                  reference_greedy_decode(model, SOURCE, 6))
 
 
 def test_decode_step_matches_teacher_forced_call():

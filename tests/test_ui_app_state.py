@@ -144,7 +144,7 @@ def test_runs_view_is_live_while_training_and_time_leaves_out_pauses(qtbot, wind
                     timeout=LONG)
     qtbot.waitUntil(lambda: runs.table.rowCount() == 1 and runs.table.item(0, 11) is not None
                     and runs.table.item(0, 11).text() not in ("0", "–"), timeout=10_000)  # parameters column
-    qtbot.waitUntil(lambda: runs.loss_plot.getPlotItem().listDataItems()
+    qtbot.waitUntil(lambda: bool(runs.loss_plot.getPlotItem().listDataItems())
                     and len(runs.loss_plot.getPlotItem().listDataItems()[0].getData()[0]) > 5, timeout=10_000)
     tp.pause()
     qtbot.waitUntil(lambda: "Paused" in tp.status.text(), timeout=LONG)
@@ -329,3 +329,24 @@ def test_a_run_cut_short_by_the_app_ending_keeps_its_checkpoint(qtbot, dirs, mes
     assert run.checkpoint == checkpoint and run.status == "stopped"
     assert __import__("os").path.exists(checkpoint)  # not removed as an orphan
     again.close()
+
+
+@pytest.mark.skipif(__import__("importlib").util.find_spec("jax") is None, reason="JAX is not installed")
+def test_backend_setting_trains_the_next_run_on_jax_and_is_remembered(qtbot, window, dirs):
+    """Settings → Backend: the next training process runs on JAX at once; the app itself keeps
+    its backend until its next start, and the status bar says both."""
+    menu = window.backend_menu
+    names = {a.data(): a for a in menu.group.actions()}
+    assert names["tensorflow"].isChecked() and names["jax"].isEnabled()
+    window._device_ready("TensorFlow · CPU")
+    names["jax"].trigger()
+    assert window.train_panel.backend == "jax"
+    assert window.device_label.text() == "Device: TensorFlow · CPU · training: JAX"
+    assert "next start" in window.statusBar().currentMessage()
+    assert Settings()["backend"] == "jax"  # saved
+    load(qtbot, window)
+    tp = train(qtbot, window, epochs=1, max_batches=3)
+    result = finish(qtbot, tp)
+    assert result.status == "done", result.message
+    assert window.state.runs[-1].device.startswith("JAX · ")  # the run says where it trained
+    assert result.model.meta["device"].startswith("JAX · ")
