@@ -35,9 +35,11 @@ def test_same_seed_same_losses(tiny_corpus):
     runs = []
     for _ in range(2):
         losses = []
-        train_tiny(tiny_corpus, "attention", epochs=1,
-                   callback=lambda e: losses.append(e.loss) if isinstance(e, ev.BatchEnd) else None)
+        result = train_tiny(tiny_corpus, "attention", epochs=1,
+                            callback=lambda e: losses.append(e.loss) if isinstance(e, ev.BatchEnd) else None)
+        assert result.status == "done", result.message
         runs.append(losses)
+    assert len(runs[0]) > 0
     np.testing.assert_allclose(runs[0], runs[1], rtol=1e-6)
 
 

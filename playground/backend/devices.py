@@ -29,7 +29,7 @@ class DevicePlan:
     replicas: int  # devices (and workers) training in parallel
     strategy: object = None  # a tf.distribute.Strategy (TensorFlow)
     distribution: object = None  # a keras.distribution.Distribution (JAX)
-    device: str | None = None  # a keras.device() name to run under (JAX, PyTorch)
+    device: object = None  # what keras.device() runs under: a jax.Device (JAX) or "cuda:0" / "cpu" (PyTorch)
     workers: int = 1  # hosts in a multi-worker run
     extra: dict = field(default_factory=dict)
 
@@ -170,13 +170,14 @@ def _jax_plan(choice: str, distribute: str) -> DevicePlan:
     kind = "gpu" if devices[0].platform == "gpu" else "cpu"
     name = getattr(devices[0], "device_kind", "") or str(devices[0])
     if distribute != "none" and len(devices) > 1:
-        mesh_devices = [f"{d.platform}:{d.id}" for d in devices]
-        distribution = keras.distribution.DataParallel(devices=mesh_devices)
+        distribution = keras.distribution.DataParallel(devices=devices)
         what = f"{len(devices)} {'GPUs' if kind == 'gpu' else 'CPU devices'} ({name}) DataParallel"
         return DevicePlan("jax", what, kind, len(devices), distribution=distribution)
+    # The device itself, not a "cpu:0" name: device numbers are not per platform in every
+    # JAX build (with a GPU present the CPU need not be number 0).
     if kind == "gpu":
-        return DevicePlan("jax", f"GPU 0: {name}", "gpu", 1, device="gpu:0")
-    return DevicePlan("jax", "CPU", "cpu", 1, device="cpu:0")
+        return DevicePlan("jax", f"GPU 0: {name}", "gpu", 1, device=devices[0])
+    return DevicePlan("jax", "CPU", "cpu", 1, device=devices[0])
 
 
 # -- PyTorch -------------------------------------------------------------------------------
