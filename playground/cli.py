@@ -402,7 +402,7 @@ def cmd_info(args) -> int:
 
 COMMANDS = {"datasets": cmd_datasets, "data-info": cmd_data_info, "train": cmd_train, "evaluate": cmd_evaluate,
             "translate": cmd_translate, "generate": cmd_generate, "export": cmd_export, "info": cmd_info}
-_NO_TENSORFLOW = ("datasets", "data-info", "info")
+_NO_BACKEND = ("datasets", "data-info", "info")
 
 
 def build_parser():
@@ -423,7 +423,7 @@ def main(argv=None) -> int:
                 args.seed = 0
             from playground.backend.selection import select_backend
 
-            if args.command in _NO_TENSORFLOW:
+            if args.command in _NO_BACKEND:
                 select_backend(args.backend)  # a wrong choice is still reported; nothing heavy loads
             else:
                 from playground.backend.loading import load_backend

@@ -71,3 +71,22 @@ def test_shuffle_is_seeded():
         return [tuple(b[0].numpy()[:, 0]) for b in make_dataset(split, 16, shuffle=False, seed=seed)]
 
     assert unshuffled(1) == unshuffled(2)  # the seed only matters when shuffling
+
+
+def test_filled_batches_are_full_cover_every_example_once_and_pad_to_few_shapes():
+    """JAX's batches: a bucket's remainder joins the next bucket, so all batches but the last
+    are full; padded to the full batch size and widths in multiples of 8, shapes stay few."""
+    from playground.data.batching import epoch_batches, iterate_batches, pad_to_shape
+
+    split = _split(n=1000)
+    batches = epoch_batches(split, 64, bucket_width=4, seed=3, fill=True)
+    sizes = sorted(len(b) for b in batches)
+    assert sizes[1:] == [64] * (len(batches) - 1) and len(batches) == batches_per_epoch(split, 64, 4, fill=True)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(1000))
+    shapes = set()
+    for batch in iterate_batches(split, 64, bucket_width=4, seed=3, fill=True):
+        padded = pad_to_shape(batch, 64, 8)
+        shapes.add(tuple(a.shape for a in padded))
+        assert (padded[2] != 0).sum() == (batch[2] != 0).sum()  # padding adds no tokens to the loss
+    assert all(s[0][0] == 64 and s[0][1] % 8 == 0 for s in shapes)
+    assert len(shapes) <= 12  # unpadded, nearly every batch would have a shape of its own

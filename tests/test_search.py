@@ -89,3 +89,37 @@ def test_predictor_reports_unknown_input_and_attention(tiny_model):
     assert result[1].unknown == []
     assert result[0].attention.shape[1] == 5
     assert len(result[0].n_best) == 2 and result[0].text == result[0].n_best[0][0]
+
+
+def test_compiled_search_reads_the_current_weights(tiny_corpus, sources):
+    """A validation decode during training must use the weights of that moment: the compiled
+    function (traced once) reads the model's variables at every call, on every backend."""
+    import keras
+
+    from playground.config import ModelConfig
+    from playground.models.seq2seq import Seq2SeqModel
+
+    keras.utils.set_random_seed(1)
+    config = ModelConfig(mode="attention", units=8, embedding_dim=4, source_vocab_size=len(tiny_corpus.source_vocab),
+                         target_vocab_size=len(tiny_corpus.target_vocab), max_source_length=12, max_target_length=12)
+    model = Seq2SeqModel(config.to_dict(), {}).build_with_dummy_inputs()
+    before = search.greedy_decode(model, sources, 14)
+    rng = np.random.default_rng(0)
+    model.set_weights([w + rng.normal(0, 0.5, w.shape).astype(w.dtype) for w in model.get_weights()])
+    after = search.greedy_decode(model, sources, 14)
+    assert not np.allclose(before.log_probs, after.log_probs)
+    reference = search.reference_greedy_decode(model, sources, 14)
+    np.testing.assert_array_equal(after.tokens[:, :reference.shape[1]], reference)
+
+
+def test_decoding_shapes_are_bucketed_where_each_shape_compiles():
+    """Under JAX a new input shape is a new compilation: batch, source length and output
+    capacity round up to powers of two, so typing a sentence compiles a handful of times."""
+    from playground.backend.compiled import needs_static_shapes
+
+    shapes = {search._shaped(np.ones((1, width), np.int32), 2 * width + 4)[0].shape for width in range(1, 33)}
+    capacities = {search._shaped(np.ones((1, width), np.int32), 2 * width + 4)[1] for width in range(1, 33)}
+    if needs_static_shapes():
+        assert shapes == {(1, 8), (1, 16), (1, 32)} and capacities == {16, 32, 64, 128}
+    else:  # TensorFlow traces once with open dimensions: nothing to pad
+        assert len(shapes) == 32

@@ -44,9 +44,17 @@ class Steps:
         return tuple(float(v) for v in np.asarray(handle))
 
 
+def _kinds():
+    return {"tensorflow": _TensorFlowSteps, "jax": _JaxSteps, "torch": _TorchSteps}
+
+
 def make_steps(model, plan, loss_fn) -> Steps:
-    kinds = {"tensorflow": _TensorFlowSteps, "jax": _JaxSteps, "torch": _TorchSteps}
-    return kinds[plan.backend](model, plan, loss_fn)
+    return _kinds()[plan.backend](model, plan, loss_fn)
+
+
+def fills_batches(backend: str) -> bool:
+    """Whether ``backend``'s steps serve full batches (for counting them before building)."""
+    return _kinds()[backend].fill_batches
 
 
 class _TensorFlowSteps(Steps):

@@ -181,7 +181,7 @@ class Trainer:
             return self._run_on(plan)
 
     def _run_on(self, plan) -> TrainResult:
-        from playground.backend.steps import make_steps
+        from playground.backend.steps import fills_batches, make_steps
         from playground.data.vocab import Vocabulary
 
         cfg = self.train_config
@@ -196,14 +196,13 @@ class Trainer:
         val = encode_split(corpus.val, source_vocab, target_vocab)
         if len(train) == 0:
             raise ValueError(f"{corpus.name}: the training split is empty")
-        fill = plan.backend == "jax"  # see Steps.fill_batches
+        fill = fills_batches(plan.backend)
         n_batches = batches_per_epoch(train, cfg.batch_size, cfg.bucket_width, fill=fill)
         if cfg.max_batches_per_epoch:
             n_batches = min(n_batches, cfg.max_batches_per_epoch)
         self._build(plan, total_steps=n_batches * cfg.epochs)
         model = self.model
         steps = make_steps(model, plan, functools.partial(masked_token_sums, label_smoothing=cfg.label_smoothing))
-        assert steps.fill_batches == fill
         first_epoch = self._epochs_completed()
         history = model.meta.setdefault("history", {"epochs": [], "batch_loss": []})
         self.callback(ev.TrainStarted(plan.title, plan.replicas, cfg.epochs, first_epoch, n_batches,
