@@ -250,9 +250,24 @@ def test_header_line_is_reported(qtbot, window, tmp_path):
     assert "header line (not trained on)" in window.data_panel.counts.text()
 
 
-def test_loading_shows_progress_and_cancel_keeps_the_data(qtbot, window, tmp_path):
+def test_loading_shows_progress_and_cancel_keeps_the_data(qtbot, window, tmp_path, monkeypatch):
     load(qtbot, window)
     corpus = window.state.corpus
+    from playground.ui import data_panel
+
+    real = data_panel.load_and_summarise
+
+    def held(source, options, progress=None):
+        """The load waits after its first report until Cancel (a fast machine would finish first)."""
+        def report(fraction, what):
+            progress(fraction, what)
+            if fraction > 0:
+                progress.cancelled.wait(60)
+                progress(fraction, what)  # raises LoadCancelled once cancelled
+
+        return real(source, options, report)
+
+    monkeypatch.setattr(data_panel, "load_and_summarise", held)
     big = tmp_path / "big.txt"
     big.write_text("".join(f"sentence number {i} here.\tphrase numéro {i} ici.\n" for i in range(400_000)),
                    encoding="utf-8")

@@ -353,7 +353,7 @@ class DataPanel(QWidget):
         if path.is_file() and path.suffix.lower() not in (".mid", ".midi"):
             run_job(lambda: _quick_preview(source), lambda rows: self._show_quick(request, rows))
         run_job(lambda: load_and_summarise(source, options, progress),
-                lambda result: self._loaded(request, source, options, result),
+                lambda result: self._loaded(request, source, options, result, progress.cancelled.is_set()),
                 lambda message: self._failed(request, source, message, progress.cancelled.is_set()))
 
     def cancel(self):
@@ -408,8 +408,11 @@ class DataPanel(QWidget):
             self.counts.setText("Nothing loaded yet")
         self.check_stale()
 
-    def _loaded(self, request, source, options, result):
+    def _loaded(self, request, source, options, result, cancelled=False):
         if request != self._request:
+            return
+        if cancelled:  # Cancel came after the worker's last check: the user's choice still stands
+            self._failed(request, source, "cancelled", cancelled=True)
             return
         self._end_loading()
         self.loaded_source, self.loaded_options, self._summary = source, options, result
