@@ -14,7 +14,7 @@ split, so an epoch is training only. Model: attention mode, LSTM 256, embedding 
 Printed per batch size: seconds per epoch (the first includes compilation; samples/s is
 over the later epochs), the loss after each epoch. Decoding (greedy, ``playground.inference
 .search``): ms per sentence at batch 1 (one sentence at a time), batched (all held-out
-sentences at once), and beam 4 batched, on held-out sentences after the training slice.
+sentences at once), and beam 4 batched, on held-out sentences after the training slice (``keras_recipe.held_out_pairs``).
 The CPU figures come from a child process of this script with the GPU hidden
 (``JAX_PLATFORMS=cpu``, ``CUDA_VISIBLE_DEVICES=``), on ``--cpu-pairs`` pairs (the rate is
 per sample, so the ratio holds).
@@ -29,31 +29,19 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DEFAULT_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "tatoeba",
-                            "tatoeba-eng-fra.txt")
+
+import keras_recipe  # noqa: E402  (the data readers; it imports no backend)
 
 
-def read_pairs(path: str, count: int, skip: int = 0) -> list[tuple[str, str]]:
-    pairs = []
-    with open(path, encoding="utf-8") as f:
-        for index, line in enumerate(f):
-            if index < skip:
-                continue
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) >= 2:
-                pairs.append((parts[0], parts[1]))
-            if len(pairs) >= count:
-                break
-    return pairs
-
-
-def make_corpus(pairs):
+def make_corpus(pairs, name="gpu-check"):
+    """Character pairs → a training-only Corpus (no validation or test split)."""
     from playground.data.source import Corpus, DataOptions
     from playground.data.vocab import Vocabulary
 
     train = [(list(s), list(t)) for s, t in pairs]
-    return Corpus(name="gpu-check", kind="pairs",
+    return Corpus(name=name, kind="pairs",
                   options=DataOptions(level="char", normalize_unicode=False, val_split=0.0, test_split=0.0),
                   train=train, val=[], test=[], raw_test=[],
                   source_vocab=Vocabulary.build((s for s, _ in train), "char"),
@@ -115,8 +103,9 @@ def run(args) -> dict:
     from playground.backend.loading import load_backend
 
     backend = load_backend(quiet=True)
-    pairs = read_pairs(args.data, args.pairs)
-    held_out = [s for s, _ in read_pairs(args.data, args.decode_sentences, skip=args.pairs + 100)]
+    lines = keras_recipe.read_lines(args.data)
+    pairs = keras_recipe.recipe_pairs(lines, args.pairs)
+    held_out = [s for s, _ in keras_recipe.held_out_pairs(lines, args.pairs, args.decode_sentences)]
     corpus = make_corpus(pairs)
     report = {"backend": backend, "pairs": len(pairs), "batches": {}}
     model = None
@@ -137,7 +126,7 @@ def run(args) -> dict:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", default=os.path.normpath(DEFAULT_DATA))
+    parser.add_argument("--data", default=keras_recipe.default_data_path())
     parser.add_argument("--pairs", type=int, default=10000)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 512])

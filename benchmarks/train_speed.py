@@ -47,18 +47,12 @@ def load_pairs(args):
 
 
 def project_speed(pairs, args):
+    from gpu_check import make_corpus
     from playground.config import ModelConfig, TrainConfig
-    from playground.data.source import Corpus, DataOptions
-    from playground.data.vocab import Vocabulary
     from playground.training import events as ev
     from playground.training.trainer import Trainer
 
-    train = [(list(s), list(t)) for s, t in pairs]
-    corpus = Corpus(name="train-speed", kind="pairs",
-                    options=DataOptions(level="char", normalize_unicode=False, val_split=0.0, test_split=0.0),
-                    train=train, val=[], test=[], raw_test=[],
-                    source_vocab=Vocabulary.build((s for s, _ in train), "char"),
-                    target_vocab=Vocabulary.build((t for _, t in train), "char"))
+    corpus = make_corpus(pairs, name="train-speed")
     model_config = ModelConfig(mode="feedback", cell="lstm", layers=1, units=256, embedding_dim=64)
     train_config = TrainConfig(epochs=args.warmup + args.epochs)
     ends, cpu_ends = [], []

@@ -371,6 +371,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_info(args) -> int:
+    from playground.backend.selection import requested_backend
     from playground.modelfile import read_meta
 
     meta = read_meta(args.model)
@@ -383,7 +384,7 @@ def cmd_info(args) -> int:
         "data_options": meta.get("data_options"),
         "epochs_completed": meta.get("epochs_completed"),
         "trained_on": meta.get("device"),
-        "backend": os.environ.get("KERAS_BACKEND", "tensorflow"),  # what this command would load it with
+        "backend": requested_backend(),  # what this command would load it with
         "metrics": meta.get("metrics"),
         "vocab_sizes": {"source": len((meta.get("source_vocab") or {}).get("tokens", [])) or None,
                         "target": len(meta.get("target_vocab", {}).get("tokens", []))},

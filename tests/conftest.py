@@ -37,6 +37,16 @@ def shared_data(*parts) -> Path:
     return path
 
 
+@pytest.fixture
+def messages(monkeypatch):
+    """Dialogs the app would show, recorded as (kind, title, text) instead (answers yes)."""
+    from playground.ui import dialogs
+
+    seen = []
+    monkeypatch.setattr(dialogs, "HOOK", lambda kind, title, text: seen.append((kind, title, text)) or True)
+    return seen
+
+
 @pytest.fixture(scope="session")
 def tiny_corpus():
     """digits:reverse, 400 items, char level."""

@@ -9,19 +9,12 @@ pytest.importorskip("pytestqt")
 from PySide6.QtWidgets import (QAbstractButton, QComboBox, QDoubleSpinBox, QLineEdit, QPlainTextEdit,  # noqa: E402
                                QSpinBox)
 
-from playground.ui import dialogs, export_actions  # noqa: E402
+from playground.ui import export_actions  # noqa: E402
 from playground.ui.main_window import MainWindow  # noqa: E402
 from playground.ui.settings import Settings  # noqa: E402
 from playground.ui.workers import wait_jobs  # noqa: E402
 
 LONG = 240_000
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    seen = []
-    monkeypatch.setattr(dialogs, "HOOK", lambda kind, title, text: seen.append((kind, title, text)) or True)
-    return seen
 
 
 @pytest.fixture

@@ -22,13 +22,6 @@ LONG = 240_000
 
 
 @pytest.fixture
-def messages(monkeypatch):
-    seen = []
-    monkeypatch.setattr(dialogs, "HOOK", lambda kind, title, text: seen.append((kind, title, text)) or True)
-    return seen
-
-
-@pytest.fixture
 def dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("PLAYGROUND_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(tmp_path / "data"))

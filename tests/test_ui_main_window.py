@@ -8,26 +8,12 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from playground.ui import dialogs  # noqa: E402
 from playground.ui import export_actions  # noqa: E402
 from playground.ui.main_window import MainWindow  # noqa: E402
 from playground.ui.settings import Settings  # noqa: E402
 from playground.ui.workers import wait_jobs  # noqa: E402
 
 LONG = 180_000  # ms; TensorFlow tracing is slow on a busy 2-core CPU
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    """Records dialogs instead of showing them; questions are answered yes."""
-    seen = []
-
-    def hook(kind, title, text):
-        seen.append((kind, title, text))
-        return True
-
-    monkeypatch.setattr(dialogs, "HOOK", hook)
-    return seen
 
 
 @pytest.fixture
