@@ -67,7 +67,8 @@ def _data_options(args, **overrides):
     from playground.data.source import DataOptions
 
     values = {}
-    for field in ("level", "max_samples", "val_split", "seed", "max_length", "task_size"):
+    for field in ("level", "max_samples", "val_split", "seed", "max_length", "task_size", "subword_vocab",
+                  "subword_model"):
         value = getattr(args, field, None)
         if value is not None:
             values[field] = value
@@ -209,8 +210,11 @@ def cmd_train(args) -> int:
     out = check_output(args.out, "model", inputs=_source_files(args.source), force=args.force)
     model = {"mode": args.mode, "cell": args.cell, "layers": args.layers, "units": args.units,
              "embedding_dim": args.embedding_dim, "bidirectional": args.bidirectional,
-             "attention": args.attention, "dropout": args.dropout}
+             "attention": args.attention, "dropout": args.dropout, "d_model": args.d_model, "heads": args.heads,
+             "ff_dim": args.ff_dim, "encoder_layers": args.encoder_layers, "decoder_layers": args.decoder_layers,
+             "positions": args.positions}
     train = {"epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
+             "warmup_steps": args.warmup_steps, "label_smoothing": args.label_smoothing,
              "optimizer": args.optimizer, "seed": args.seed, "device": args.device, "distribute": args.distribute,
              "early_stopping": args.early_stopping, "mixed_precision": args.mixed_precision}
     request = TrainRequest(source=args.source, out=str(out), data_options=_data_options(args).to_dict(),
@@ -263,6 +267,7 @@ def cmd_evaluate(args) -> int:
 
         options = DataOptions.from_dict({**meta["data_options"], "val_split": 0.0, "test_split": 0.0})
         corpus = load_any_source(args.source, options, task="lm" if predictor.is_lm else None,
+                                 vocabularies=(predictor.source_vocab, predictor.target_vocab),
                                  **_music_source_args(args, meta))
         expected = meta.get("corpus_kind", "pairs")
         if corpus.kind != expected:

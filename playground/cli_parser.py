@@ -74,7 +74,7 @@ def build_parser(commands) -> argparse.ArgumentParser:
     """The parser; ``commands`` maps command names to their functions."""
     from playground import __version__
     from playground.backend.selection import BACKENDS
-    from playground.config import ATTENTIONS, CELLS, DEVICES, DISTRIBUTE, OPTIMIZERS, SEQ2SEQ_MODES
+    from playground.config import ATTENTIONS, CELLS, DEVICES, DISTRIBUTE, OPTIMIZERS, POSITIONS, SEQ2SEQ_MODES
     from playground.limits import MAX_BARS, MAX_BEAM_WIDTH, MAX_GENERATED_TOKENS
 
     parser = OneLineParser(prog="playground", description="Seq2Seq Playground command line")
@@ -89,7 +89,12 @@ def build_parser(commands) -> argparse.ArgumentParser:
     p.set_defaults(func=commands["datasets"])
 
     def data_args(p):
-        p.add_argument("--level", choices=("char", "word"))
+        p.add_argument("--level", choices=("char", "word", "subword"),
+                       help="tokens: characters (default), words, or subword pieces (SentencePiece, learned "
+                            "from the training split and stored in the model file)")
+        p.add_argument("--subword-vocab", type=whole(16, 64000), metavar="PIECES",
+                       help="subword level: pieces per language (default 4000)")
+        p.add_argument("--subword-model", choices=("unigram", "bpe"), help="subword level: SentencePiece model kind")
         p.add_argument("--lowercase", action="store_true")
         p.add_argument("--max-length", type=POSITIVE)
         p.add_argument("--max-samples", type=POSITIVE)
@@ -130,11 +135,21 @@ def build_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--bidirectional", action="store_true")
     p.add_argument("--attention", choices=ATTENTIONS, default="general")
     p.add_argument("--dropout", type=real(0, 0.9), default=0.0)
+    t = p.add_argument_group("Transformer (--mode transformer; with --task lm: decoder-only blocks)")
+    t.add_argument("--d-model", type=whole(8, 4096), default=128, help="block width (default 128)")
+    t.add_argument("--heads", type=whole(1, 64), default=4, help="attention heads; must divide --d-model")
+    t.add_argument("--ff-dim", type=whole(1, 16384), default=512, help="feed-forward size (default 512)")
+    t.add_argument("--encoder-layers", type=whole(1, 12), default=2)
+    t.add_argument("--decoder-layers", type=whole(1, 12), default=2)
+    t.add_argument("--positions", choices=POSITIONS, default="sinusoidal")
     p.add_argument("--epochs", type=whole(1, 100000), help="default: 10, or the built-in task's recommendation")
     p.add_argument("--batch-size", type=whole(1, 1 << 16), help="default: 64, or the built-in task's recommendation")
     p.add_argument("--learning-rate", type=real(0, low_open=True),
                    help="default: 0.003, or the built-in task's recommendation")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    p.add_argument("--warmup-steps", type=NON_NEGATIVE, help="batches of linear learning-rate warm-up "
+                   "(default: 0, or the recommendation for the data and mode)")
+    p.add_argument("--label-smoothing", type=real(0, 0.9), help="cross-entropy label smoothing (default 0)")
     p.add_argument("--early-stopping", type=NON_NEGATIVE, default=0, metavar="EPOCHS")
     p.add_argument("--device", choices=DEVICES, default="auto")
     p.add_argument("--distribute", choices=DISTRIBUTE, default="auto",

@@ -10,9 +10,15 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-MODES = ("basic", "feedback", "peek", "attention", "lm")
-SEQ2SEQ_MODES = ("basic", "feedback", "peek", "attention")
+MODES = ("basic", "feedback", "peek", "attention", "transformer", "lm")
+SEQ2SEQ_MODES = ("basic", "feedback", "peek", "attention", "transformer")
+RNN_MODES = ("basic", "feedback", "peek", "attention")
 CELLS = ("rnn", "gru", "lstm")
+# A language model's stack: a recurrent cell, or decoder-only Transformer blocks.
+LM_CELLS = CELLS + ("transformer",)
+POSITIONS = ("sinusoidal", "learned")
+#: Transformer cache length when a config does not say (models built outside the trainer).
+DEFAULT_POSITIONS = 256
 ATTENTIONS = ("dot", "general", "additive")
 OPTIMIZERS = ("adam", "rmsprop", "sgd", "adamw")
 LR_SCHEDULES = ("constant", "cosine")
@@ -44,8 +50,8 @@ def _check_range(field: str, value, low, high) -> None:
 class ModelConfig:
     """Architecture of a sequence-to-sequence model or a language model."""
 
-    mode: str = "attention"  # basic | feedback | peek | attention | lm (language model)
-    cell: str = "lstm"  # recurrent cell: rnn (SimpleRNN) | gru | lstm
+    mode: str = "attention"  # basic | feedback | peek | attention | transformer | lm (language model)
+    cell: str = "lstm"  # recurrent cell: rnn (SimpleRNN) | gru | lstm; a language model may use transformer
     layers: int = 1  # stacked recurrent layers in encoder and decoder (1-4)
     units: int = 128  # hidden units per recurrent layer
     embedding_dim: int = 64  # token embedding size
@@ -56,10 +62,30 @@ class ModelConfig:
     target_vocab_size: int = 0  # filled in from the data's vocabulary
     max_source_length: int = 0  # longest training source (tokens); basic mode needs it
     max_target_length: int = 0  # longest training target (tokens, without start/end)
+    # Transformer (mode "transformer", or a language model with cell "transformer"):
+    d_model: int = 128  # width of every block (embeddings, attention, residual stream)
+    heads: int = 4  # attention heads; d_model must divide evenly between them
+    ff_dim: int = 512  # hidden size of each block's feed-forward layer
+    encoder_layers: int = 2  # encoder blocks
+    decoder_layers: int = 2  # decoder blocks (the language model's blocks)
+    positions: str = "sinusoidal"  # sinusoidal | learned position embeddings
+    max_positions: int = 0  # longest sequence the decoder's key/value cache holds (0: from the data)
 
     def __post_init__(self):
         _check_choice("mode", self.mode, MODES)
-        _check_choice("cell", self.cell, CELLS)
+        _check_choice("cell", self.cell, LM_CELLS)
+        if self.cell == "transformer" and self.mode in RNN_MODES:
+            raise ConfigError(f"cell 'transformer' is for language models; for translation use mode 'transformer'. "
+                              f"Valid options for mode {self.mode!r}: {', '.join(repr(c) for c in CELLS)}")
+        _check_choice("positions", self.positions, POSITIONS)
+        _check_range("d_model", self.d_model, 8, 4096)
+        _check_range("heads", self.heads, 1, 64)
+        _check_range("ff_dim", self.ff_dim, 1, 16384)
+        _check_range("encoder_layers", self.encoder_layers, 1, 12)
+        _check_range("decoder_layers", self.decoder_layers, 1, 12)
+        _check_range("max_positions", self.max_positions, 0, 1 << 16)
+        if isinstance(self.d_model, int) and isinstance(self.heads, int) and self.d_model % self.heads:
+            raise ConfigError(f"d_model ({self.d_model}) must be a multiple of heads ({self.heads})")
         _check_choice("attention", self.attention, ATTENTIONS)
         _check_range("layers", self.layers, 1, 4)
         _check_range("units", self.units, 1, 8192)
@@ -71,6 +97,11 @@ class ModelConfig:
     @property
     def is_lm(self) -> bool:
         return self.mode == "lm"
+
+    @property
+    def is_transformer(self) -> bool:
+        """Transformer blocks instead of recurrent layers (seq2seq or language model)."""
+        return self.mode == "transformer" or self.cell == "transformer"
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -89,6 +120,7 @@ class TrainConfig:
     learning_rate: float = 1e-3  # optimizer step size
     optimizer: str = "adam"  # adam | rmsprop | sgd | adamw
     lr_schedule: str = "cosine"  # constant | cosine (decays to 5% of learning_rate over the planned epochs)
+    warmup_steps: int = 0  # batches over which the learning rate rises linearly from 0 (Transformers need it)
     clip_norm: float = 1.0  # global gradient-norm clipping (0 disables)
     label_smoothing: float = 0.0  # cross-entropy label smoothing
     early_stopping: int = 0  # stop after this many epochs without val-loss improvement (0: off)
@@ -113,7 +145,7 @@ class TrainConfig:
             raise ConfigError(f"clip_norm must be a finite number >= 0, got {self.clip_norm!r}")
         if not (_is_number(self.label_smoothing) and 0 <= self.label_smoothing < 1):
             raise ConfigError(f"label_smoothing must be in [0, 1), got {self.label_smoothing!r}")
-        for name in ("early_stopping", "bucket_width", "max_batches_per_epoch", "sample_items"):
+        for name in ("early_stopping", "bucket_width", "max_batches_per_epoch", "sample_items", "warmup_steps"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ConfigError(f"{name} must be a whole number >= 0, got {value!r}")

@@ -1,5 +1,6 @@
 """Exports for other runtimes: a TensorFlow SavedModel whose ``translate`` signature maps
-a batch of strings to a batch of strings.
+a batch of strings to a batch of strings (subword models: ``translate_ids``, see
+:func:`export_savedmodel`).
 
 Normalising, tokenising, vocabulary lookup, greedy decoding and untokenising all run
 inside the graph, so ``tf.saved_model.load(path).translate(tf.constant([...]))`` (or TF
@@ -83,21 +84,79 @@ def build_translate_fn(model):
     return translate, source_table
 
 
+def build_translate_ids_fn(model):
+    """→ a function source ids [B, S] int32 (PAD 0) → output ids [B, L] int32 (END then PAD)."""
+    if model.config.is_lm:
+        raise ExportError("Only translation models have a 'translate' signature; this is a language model")
+    longest_target = max(int(model.config.max_target_length), 1)
+    greedy = search.greedy_function(model)
+
+    def translate_ids(ids):
+        ids = tf.concat([ids, tf.zeros([tf.shape(ids)[0], 1], tf.int32)], axis=1)  # never zero-length
+        max_length = tf.cast(tf.cast(tf.maximum(longest_target, tf.shape(ids)[1]), tf.float32) * 1.5, tf.int32) + 2
+        output_ids, _, _ = greedy(ids, tf.shape(ids)[0], max_length, max_length)
+        return {"output_ids": output_ids}
+
+    return translate_ids
+
+
+_SUBWORD_README = """Subword model: text is split into SentencePiece pieces outside the graph.
+
+    import json, sentencepiece, tensorflow as tf
+    tokens = json.load(open("tokens.json"))
+    source = sentencepiece.SentencePieceProcessor(model_file="source.spm")
+    pieces = source.encode("Hello!", out_type=str)
+    ids = [[tokens["source"].index(p) if p in tokens["source"] else 3 for p in pieces]]
+    model = tf.saved_model.load(".")
+    out = model.translate_ids(tf.constant(ids, tf.int32))["output_ids"][0].numpy()
+    words = [tokens["target"][i] for i in out if i > 2]
+    print(sentencepiece.SentencePieceProcessor(model_file="target.spm").decode_pieces(words))
+
+Ids 0-3 are <pad>, <s>, </s>, <unk>; a piece missing from tokens.json is <unk> (3);
+the output ends at </s> (2).
+"""
+
+
+def _write_subword_files(folder: Path, model) -> None:
+    import json
+
+    source_vocab = Vocabulary.from_dict(model.meta["source_vocab"])
+    target_vocab = Vocabulary.from_dict(model.meta["target_vocab"])
+    (folder / "source.spm").write_bytes(source_vocab.tokenizer.model_bytes)
+    (folder / "target.spm").write_bytes(target_vocab.tokenizer.model_bytes)
+    (folder / "tokens.json").write_text(json.dumps({"source": source_vocab.tokens, "target": target_vocab.tokens},
+                                                   ensure_ascii=False), encoding="utf-8")
+    (folder / "README.txt").write_text(_SUBWORD_README, encoding="utf-8")
+
+
 def export_savedmodel(model, path, *, model_path: str | None = None) -> Path:
     """Writes the SavedModel folder at ``path`` atomically. Whatever is at ``path`` is replaced:
     callers check first that it may be (:func:`playground.paths.check_output`). The folder
-    is marked as ours, so a later export may replace it."""
+    is marked as ours, so a later export may replace it.
+
+    Character and word models get ``translate`` (strings → strings); subword models get
+    ``translate_ids`` (ids → ids) beside their SentencePiece models, ``source.spm`` and
+    ``target.spm``, which no TensorFlow core op runs."""
     import keras
 
-    translate, table = build_translate_fn(model)
+    if model.config.is_lm:
+        raise ExportError("Only translation models have a 'translate' signature; this is a language model")
     archive = keras.export.ExportArchive()
     archive.track(model)
-    archive.track(table)
-    archive.add_endpoint("translate", translate,
-                         input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    subword = model.meta.get("data_options", {}).get("level") == "subword"
+    if subword:
+        archive.add_endpoint("translate_ids", build_translate_ids_fn(model),
+                             input_signature=[tf.TensorSpec([None, None], tf.int32, name="source_ids")])
+    else:
+        translate, table = build_translate_fn(model)
+        archive.track(table)
+        archive.add_endpoint("translate", translate,
+                             input_signature=[tf.TensorSpec([None], tf.string, name="text")])
 
     def fill(folder: Path):
         archive.write_out(str(folder), verbose=False)
+        if subword:
+            _write_subword_files(folder, model)
         mark_export(folder, "savedmodel", model_path)
 
     return atomic_replace_dir(path, fill)

@@ -59,12 +59,12 @@ def is_music_source(source: str) -> bool:
 
 def load_any_source(source: str, options: DataOptions = DataOptions(), *, task: str | None = None,
                     encoding: str = "melody", include_drums: bool = False, transpose: bool = False,
-                    window: int = DEFAULT_MUSIC_WINDOW, progress=None) -> Corpus:
+                    window: int = DEFAULT_MUSIC_WINDOW, progress=None, vocabularies=None) -> Corpus:
     """→ a :class:`Corpus`; music sources give ``kind == "music"`` with token sequences as
     targets (empty sources) and their MIDI summary in ``corpus.extra``. ``encoding``,
     ``include_drums``, ``transpose`` and ``window`` only apply to music (see
     :func:`load_music_corpus`). ``progress(fraction, what)`` is called as loading advances
-    (raise LoadCancelled from it to abandon the load)."""
+    (raise LoadCancelled from it to abandon the load). ``vocabularies``: see :func:`load_source`."""
     source = str(source)
     if is_music_source(source):
         return load_music_corpus(source, options, encoding=encoding, include_drums=include_drums,
@@ -72,7 +72,7 @@ def load_any_source(source: str, options: DataOptions = DataOptions(), *, task: 
     if Path(source).is_dir():
         raise DataError(f"{source}: a folder with no MIDI files in it; give a file path")
     kind = "text" if task == "lm" else None
-    return load_source(source, options, kind=kind, progress=progress)
+    return load_source(source, options, kind=kind, progress=progress, vocabularies=vocabularies)
 
 
 def load_music_corpus(source: str, options: DataOptions, *, encoding: str = "melody",

@@ -103,6 +103,15 @@ def test_parameter_count_from_config_matches_keras():
                              source_vocab_size=0 if mode == "lm" else 11)
         model = Seq2SeqModel(config.to_dict(), {}).build_with_dummy_inputs()
         assert parameter_count(config) == model.count_params(), config
+    # Transformers: encoder–decoder and decoder-only, both position kinds, uneven depths.
+    for mode, cell, positions, encoder_layers, decoder_layers in (
+            ("transformer", "lstm", "sinusoidal", 1, 2), ("transformer", "lstm", "learned", 3, 1),
+            ("lm", "transformer", "learned", 1, 2), ("lm", "transformer", "sinusoidal", 1, 1)):
+        config = ModelConfig(mode=mode, cell=cell, positions=positions, encoder_layers=encoder_layers,
+                             decoder_layers=decoder_layers, d_model=12, heads=3, ff_dim=7, max_positions=10,
+                             target_vocab_size=9, source_vocab_size=0 if mode == "lm" else 11)
+        model = Seq2SeqModel(config.to_dict(), {}).build_with_dummy_inputs()
+        assert parameter_count(config) == model.count_params(), config
 
 
 def test_long_input_is_capped_or_translated_sentence_by_sentence(tiny_model):

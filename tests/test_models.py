@@ -26,7 +26,8 @@ def make(mode, cell="lstm", layers=1, bidirectional=False, attention="general", 
     keras.utils.set_random_seed(0)
     config = ModelConfig(mode=mode, cell=cell, layers=layers, bidirectional=bidirectional, attention=attention,
                          units=units, embedding_dim=6, source_vocab_size=11, target_vocab_size=10,
-                         max_source_length=5, max_target_length=4)
+                         max_source_length=5, max_target_length=4, d_model=8, heads=2, ff_dim=12,
+                         encoder_layers=1, decoder_layers=2, max_positions=8)
     model = Seq2SeqModel(config.to_dict(), {"note": "test"})
     model.build_with_dummy_inputs()
     return model
@@ -50,6 +51,7 @@ def test_every_combination_builds_and_decodes(mode, cell, layers, bidirectional)
 # bidirectional, so stacking and the state bridges get gradients too.
 TRAINED = [(mode, cell, 2, mode != "lm") for mode, cell in itertools.product(
     ["basic", "feedback", "peek", "attention", "lm"], ["rnn", "gru", "lstm"])]
+TRAINED += [("transformer", "lstm", 1, False), ("lm", "transformer", 1, False)]
 
 
 @pytest.mark.parametrize("mode,cell,layers,bidirectional", TRAINED)

@@ -26,7 +26,15 @@ def normalize_with_table(text: str) -> str:
 
 
 def test_levels():
-    assert LEVELS == ("char", "word")
+    assert LEVELS == ("char", "word", "subword")
+
+
+def test_subword_pieces_detokenise_without_the_model():
+    from playground.data.text import detokenize, tokenize
+
+    assert detokenize(["\u2581Il", "\u2581fait", "\u2581be", "au", "."], "subword") == "Il fait beau."
+    with pytest.raises(ValueError, match="SentencePiece"):
+        tokenize("Il fait beau.", "subword")
 
 
 def test_normalize_french_narrow_spaces_and_quotes():

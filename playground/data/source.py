@@ -20,6 +20,8 @@ import numpy as np
 from playground.data import DataError
 from playground.data.lmtext import BUILTIN_TEXT_PATH, load_text
 from playground.data.pairs import SkippedLine, load_pairs, load_parallel, sniff_lines
+from playground.data.subword import (DEFAULT_SUBWORD_VOCAB, MAX_SUBWORD_VOCAB, MIN_SUBWORD_VOCAB, SUBWORD_KINDS,
+                                     SubwordError, SubwordTokenizer)
 from playground.data.tasks import BUILTIN_TASKS, generate_task
 from playground.data.text import LEVELS, normalize, tokenize
 from playground.data.vocab import Vocabulary
@@ -46,7 +48,7 @@ _SNIFF_BYTES = 65536
 class DataOptions:
     """How to turn a raw source into training examples (JSON round-trippable)."""
 
-    level: str = "char"  # token granularity: "char" or "word"
+    level: str = "char"  # token granularity: "char", "word" or "subword" (SentencePiece, learned from train)
     lowercase: bool = False  # lowercase everything after normalisation
     normalize_unicode: bool = True  # NFC + space/quote clean-up (see text.normalize)
     max_length: int | None = None  # drop pairs whose source or target has more tokens; None = keep all
@@ -59,6 +61,8 @@ class DataOptions:
     columns: tuple[int, int] = (0, 1)  # (source, target) columns of a pairs file; (1, 0) swaps direction
     task_size: int | None = None  # number of pairs for a built-in task; None = its default
     text_window: int = 64  # characters per item when long text is cut into windows
+    subword_vocab: int = DEFAULT_SUBWORD_VOCAB  # subword level: pieces per language (fewer on small data)
+    subword_model: str = "unigram"  # subword level: SentencePiece "unigram" or "bpe"
 
     def __post_init__(self) -> None:
         """Validate every field; errors name the field and the valid values."""
@@ -86,6 +90,11 @@ class DataOptions:
                 raise ValueError(f"{name} must be a positive integer or None; got {value!r}")
         if not _is_int(self.seed):
             raise ValueError(f"seed must be an integer; got {self.seed!r}")
+        if not _is_int(self.subword_vocab) or not MIN_SUBWORD_VOCAB <= self.subword_vocab <= MAX_SUBWORD_VOCAB:
+            raise ValueError(f"subword_vocab must be an integer in {MIN_SUBWORD_VOCAB}..{MAX_SUBWORD_VOCAB}; "
+                             f"got {self.subword_vocab!r}")
+        if self.subword_model not in SUBWORD_KINDS:
+            raise ValueError(f"subword_model must be one of {', '.join(SUBWORD_KINDS)}; got {self.subword_model!r}")
         if not _is_int(self.text_window) or self.text_window < 8:
             raise ValueError(f"text_window must be an integer >= 8; got {self.text_window!r}")
         columns = self.columns
@@ -283,11 +292,41 @@ def split_by_key(keys: list[str], val_split: float, test_split: float, seed: int
     return train, val, test
 
 
+def _subword_tokens(keep, train_idx, found_kind, options, vocabularies=None):
+    """SentencePiece models learned from the training split's texts, one per side (or a
+    model's own ``vocabularies`` (source, target), to evaluate it on new data), applied to
+    every kept pair → (keep with pieces, None where over ``max_length``; source vocabulary
+    or None; target vocabulary; pairs dropped as too long)."""
+    def learn(column):
+        try:
+            tokenizer = SubwordTokenizer.train((keep[i][column] for i in train_idx), options.subword_vocab,
+                                               options.subword_model)
+        except SubwordError as exc:
+            raise DataError(f"subword level: {exc}") from None
+        return Vocabulary.from_tokenizer(tokenizer)
+
+    if vocabularies is not None:
+        source_vocab, target_vocab = vocabularies
+    else:
+        source_vocab = learn(0) if found_kind == "pairs" else None
+        target_vocab = learn(1)
+    pieces, too_long = [], 0
+    for source_text, target_text, _, _ in keep:
+        source_tokens = source_vocab.split(source_text) if source_vocab is not None else []
+        target_tokens = target_vocab.split(target_text)
+        if options.max_length is not None and max(len(source_tokens), len(target_tokens)) > options.max_length:
+            pieces.append(None)
+            too_long += 1
+        else:
+            pieces.append((source_text, target_text, source_tokens, target_tokens))
+    return pieces, source_vocab, target_vocab, too_long
+
+
 # --- the entry point -----------------------------------------------------
 
 
 def load_source(source: str | os.PathLike, options: DataOptions = DataOptions(), *, kind: str | None = None,
-                progress=None) -> Corpus:
+                progress=None, vocabularies=None) -> Corpus:
     """Load, normalise, tokenise, filter, sample and split a data source.
 
     ``source``: a built-in task name (see ``BUILTIN_TASKS``), "text:sample",
@@ -296,6 +335,8 @@ def load_source(source: str | os.PathLike, options: DataOptions = DataOptions(),
     files "SRC::TGT". ``kind`` forces "pairs" or "text". The same source and
     options always give identical splits. ``progress(fraction, what)``, when given, is
     called as the work advances; raising LoadCancelled from it abandons the load.
+    ``vocabularies`` (source, target) split subword text with a trained model's pieces
+    instead of learning new ones from this source.
     """
     if kind not in SOURCE_KINDS:
         raise ValueError(f"kind must be one of {', '.join(map(str, SOURCE_KINDS))}; got {kind!r}")
@@ -303,13 +344,13 @@ def load_source(source: str | os.PathLike, options: DataOptions = DataOptions(),
         raise TypeError(f"options must be a DataOptions, got {type(options).__name__}")
     name = os.fspath(source)
     with collections_paused():  # millions of small token lists, no cycles: no repeated full walks
-        return _build_corpus(name, options, kind, progress or (lambda fraction, what: None))
+        return _build_corpus(name, options, kind, progress or (lambda fraction, what: None), vocabularies)
 
 
 _PROGRESS_EVERY = 5000  # lines between progress reports
 
 
-def _build_corpus(name: str, options: DataOptions, kind: str | None, progress) -> Corpus:
+def _build_corpus(name: str, options: DataOptions, kind: str | None, progress, vocabularies=None) -> Corpus:
     """The body of ``load_source`` (arguments already checked)."""
     progress(0.0, "reading")
     found_kind, raw, skipped, header = _read_source(name, options, kind)
@@ -317,6 +358,9 @@ def _build_corpus(name: str, options: DataOptions, kind: str | None, progress) -
         raw = [("", item) for item in raw]  # one code path: text = pairs with an empty source
 
     level = options.level
+    # Subword pieces are learned from the training split, known only after the split:
+    # until then, characters stand in (for the emptiness check).
+    first_level = "char" if level == "subword" else level
     keep: list[tuple[str, str, list[str], list[str]]] = []
     dropped_too_long = dropped_empty = 0
     for index, (source_text, target_text) in enumerate(raw):
@@ -324,12 +368,13 @@ def _build_corpus(name: str, options: DataOptions, kind: str | None, progress) -
             progress(0.1 + 0.8 * index / max(len(raw), 1), f"tokenising {index:,} of {len(raw):,} lines")
         source_text = normalize(source_text, lowercase=options.lowercase, unicode=options.normalize_unicode)
         target_text = normalize(target_text, lowercase=options.lowercase, unicode=options.normalize_unicode)
-        source_tokens = tokenize(source_text, level)
-        target_tokens = tokenize(target_text, level)
+        source_tokens = tokenize(source_text, first_level)
+        target_tokens = tokenize(target_text, first_level)
         if not target_tokens or (found_kind == "pairs" and not source_tokens):
             dropped_empty += 1
             continue
-        if options.max_length is not None and max(len(source_tokens), len(target_tokens)) > options.max_length:
+        if (level != "subword" and options.max_length is not None
+                and max(len(source_tokens), len(target_tokens)) > options.max_length):
             dropped_too_long += 1
             continue
         keep.append((source_text, target_text, source_tokens, target_tokens))
@@ -354,6 +399,17 @@ def _build_corpus(name: str, options: DataOptions, kind: str | None, progress) -
     if not train_idx:
         raise DataError(f"{name}: too few distinct examples ({len(keep)}) to leave any for training")
 
+    source_vocab = target_vocab = None
+    if level == "subword":
+        progress(0.92, "learning subword pieces")
+        keep, source_vocab, target_vocab, too_long = _subword_tokens(keep, train_idx, found_kind, options,
+                                                                     vocabularies)
+        dropped_too_long += too_long
+        train_idx, val_idx, test_idx = ([i for i in indices if keep[i] is not None]
+                                        for indices in (train_idx, val_idx, test_idx))
+        if not train_idx:
+            raise DataError(f"{name}: every training pair is longer than max_length={options.max_length} pieces")
+
     def examples(indices: list[int]) -> list[Example]:
         """Token lists for the given indices, source reversed when asked."""
         if options.reverse_source:
@@ -371,8 +427,8 @@ def _build_corpus(name: str, options: DataOptions, kind: str | None, progress) -
         raw_test=[(keep[i][0], keep[i][1]) for i in test_idx],
         skipped=list(skipped),
         dropped_too_long=dropped_too_long,
-        source_vocab=Vocabulary.build((s for s, _ in train), level) if found_kind == "pairs" else None,
-        target_vocab=Vocabulary.build((t for _, t in train), level),
+        source_vocab=source_vocab or (Vocabulary.build((s for s, _ in train), level) if found_kind == "pairs" else None),
+        target_vocab=target_vocab or Vocabulary.build((t for _, t in train), level),
         dropped_empty=dropped_empty,
         header=header,
     )

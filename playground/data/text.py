@@ -18,7 +18,9 @@ import re
 import unicodedata
 
 #: Token granularities a model can work at.
-LEVELS = ("char", "word")
+LEVELS = ("char", "word", "subword")
+# Subword pieces mark a word start with this character (SentencePiece's "▁").
+SUBWORD_SPACE = "\u2581"
 
 # Characters folded by the unicode clean-up (shared by the regex table and
 # the fast path in ``normalize`` so the two cannot drift apart).
@@ -99,19 +101,25 @@ def tokenize(text: str, level: str) -> list[str]:
     _check_level(level)
     if level == "char":
         return list(text)
+    if level == "subword":
+        raise ValueError("subword pieces come from a trained SentencePiece model: use Vocabulary.split(text)")
     return _WORD_RE.findall(text)
 
 
 def detokenize(tokens: list[str], level: str) -> str:
     """Join tokens back into a readable string.
 
-    Char level is the exact inverse of ``tokenize``. Word level joins with
+    Char level is the exact inverse of ``tokenize``; subword level joins pieces, "▁" as a
+    space (the inverse of the vocabulary's ``split``). Word level joins with
     spaces, then removes the space before closing punctuation and after
     "(", and the spaces around an apostrophe between two word characters.
     """
     _check_level(level)
     if level == "char":
         return "".join(tokens)
+    if level == "subword":  # what SentencePiece's decode does without byte fallback
+        text = "".join(tokens).replace(SUBWORD_SPACE, " ")
+        return text[1:] if text[:1] == " " else text
     text = " ".join(tokens)
     text = _SPACE_BEFORE_CLOSING.sub(r"\1", text)
     text = _SPACE_AFTER_OPENING.sub("(", text)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterable
 
-from playground.data.text import LEVELS
+from playground.data.subword import SubwordError, SubwordTokenizer
+from playground.data.text import LEVELS, detokenize, tokenize
 
 PAD, START, END, UNK = "<pad>", "<s>", "</s>", "<unk>"
 PAD_ID, START_ID, END_ID, UNK_ID = 0, 1, 2, 3
@@ -24,10 +25,14 @@ class Vocabulary:
     is hashable and safe to share between the trainer and the UI.
     """
 
-    def __init__(self, tokens: list[str], level: str) -> None:
-        """Create a vocabulary from ``tokens`` (no specials) in id order from 4."""
+    def __init__(self, tokens: list[str], level: str, tokenizer: SubwordTokenizer | None = None) -> None:
+        """Create a vocabulary from ``tokens`` (no specials) in id order from 4; a subword
+        vocabulary also holds the SentencePiece model that splits text into its tokens."""
         if level not in LEVELS:
             raise ValueError(f"unknown token level {level!r}; valid levels: {', '.join(LEVELS)}")
+        if (level == "subword") != (tokenizer is not None):
+            raise ValueError("a subword vocabulary needs its SentencePiece model (and only it has one)")
+        self.tokenizer = tokenizer
         tokens = list(tokens)
         for token in tokens:
             if not isinstance(token, str) or token == "":
@@ -74,6 +79,22 @@ class Vocabulary:
             kept = kept[: max_size - len(SPECIALS)]
         return cls(kept, level)
 
+    @classmethod
+    def from_tokenizer(cls, tokenizer: SubwordTokenizer) -> "Vocabulary":
+        """A subword vocabulary: every piece of ``tokenizer`` (a piece spelling one of our
+        specials is dropped: such text maps to the special, as at the other levels)."""
+        return cls([p for p in tokenizer.pieces() if p not in SPECIALS], "subword", tokenizer)
+
+    def split(self, text: str) -> list[str]:
+        """Normalised ``text`` → tokens at this vocabulary's level."""
+        if self.tokenizer is not None:
+            return self.tokenizer.split(text)
+        return tokenize(text, self.level)
+
+    def join(self, tokens: list[str]) -> str:
+        """Tokens → readable text (the inverse of :meth:`split`)."""
+        return detokenize(tokens, self.level)
+
     def __len__(self) -> int:
         """Number of ids, specials included."""
         return len(self._tokens)
@@ -86,11 +107,11 @@ class Vocabulary:
         """Equal when the level and the id order match."""
         if not isinstance(other, Vocabulary):
             return NotImplemented
-        return self.level == other.level and self._tokens == other._tokens
+        return self.level == other.level and self._tokens == other._tokens and self.tokenizer == other.tokenizer
 
     def __hash__(self) -> int:
         """Hash consistent with ``__eq__``."""
-        return hash((self.level, tuple(self._tokens)))
+        return hash((self.level, tuple(self._tokens), self.tokenizer))
 
     def __repr__(self) -> str:
         """Short summary: level, size and the first few ordinary tokens."""
@@ -156,8 +177,12 @@ class Vocabulary:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form: ``{"level": ..., "tokens": [all tokens in id order]}``."""
-        return {"level": self.level, "tokens": list(self._tokens)}
+        """JSON-able form: ``{"level": ..., "tokens": [all tokens in id order]}``, plus
+        ``"sentencepiece"`` (the model, base64) at subword level."""
+        data = {"level": self.level, "tokens": list(self._tokens)}
+        if self.tokenizer is not None:
+            data["sentencepiece"] = self.tokenizer.to_text()
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> "Vocabulary":
@@ -172,4 +197,15 @@ class Vocabulary:
             raise ValueError("vocabulary 'tokens' must be a list of strings")
         if tuple(tokens[: len(SPECIALS)]) != SPECIALS:
             raise ValueError(f"vocabulary 'tokens' must start with the specials {list(SPECIALS)}, got {tokens[:4]}")
-        return cls(tokens[len(SPECIALS) :], data["level"])
+        if data["level"] != "subword":
+            return cls(tokens[len(SPECIALS) :], data["level"])
+        if "sentencepiece" not in data:
+            raise ValueError("subword vocabulary is missing its 'sentencepiece' model")
+        try:
+            tokenizer = SubwordTokenizer.from_text(data["sentencepiece"])
+        except SubwordError as exc:
+            raise ValueError(f"subword vocabulary: {exc}") from None
+        vocab = cls.from_tokenizer(tokenizer)
+        if vocab.tokens != tokens:
+            raise ValueError("subword vocabulary 'tokens' do not match its SentencePiece model")
+        return vocab

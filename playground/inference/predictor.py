@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+from keras import ops
 
 from playground.inference import search
-from playground.data.text import detokenize, normalize, tokenize
+from playground.data.text import detokenize, normalize
 from playground.data.vocab import END_ID, Vocabulary
 from playground.limits import MAX_GENERATED_TOKENS, MAX_SENTENCES, check_beam, check_sampling
 from playground.data.batching import pad_batch
@@ -64,11 +65,26 @@ class Predictor:
     def is_lm(self) -> bool:
         return self.config.is_lm
 
+    @property
+    def has_attention(self) -> bool:
+        """Attention maps exist: attention mode, or a Transformer's cross-attention."""
+        return self.config.mode in ("attention", "transformer")
+
+    def attention_heads(self, text: str, output_tokens: list[str]) -> np.ndarray:
+        """A Transformer's cross-attention for ``output_tokens`` (END included) given ``text``
+        → [blocks, heads, len(output) + 1, source tokens] float32."""
+        ids, tokens, _ = self.encode_sources([text])
+        target_in = self.target_vocab.encode(output_tokens, add_start=True)
+        weights = self.model.cross_attention(ids, np.asarray([target_in], np.int32))
+        return np.asarray(ops.convert_to_numpy(weights))[0, :, :, :, : len(tokens[0])]
+
     # -- text <-> tokens -------------------------------------------------------------------
 
-    def tokenize(self, text: str) -> list[str]:
+    def tokenize(self, text: str, vocab: Vocabulary | None = None) -> list[str]:
+        """Normalised ``text`` split as ``vocab`` (default: the source side's) splits it."""
         text = normalize(text, lowercase=self.lowercase, unicode=self.normalize_unicode)
-        return tokenize(text, self.level)
+        vocab = vocab or self.source_vocab or self.target_vocab
+        return vocab.split(text)
 
     def source_tokens(self, text: str) -> list[str]:
         tokens = self.tokenize(text)
@@ -100,7 +116,7 @@ class Predictor:
         pieces = [p for p in _SENTENCE_END.split(text.strip()) if p.strip()]
         longest = max(len(self.source_tokens(p)) for p in pieces)
         if len(pieces) > MAX_SENTENCES or longest > self.max_input_tokens:
-            unit = "characters" if self.level == "char" else "words"
+            unit = {"char": "characters", "word": "words"}.get(self.level, "pieces")
             raise InputTooLong(
                 f"input too long: {len(self.source_tokens(text)):,} {unit}; this model was trained on inputs of "
                 f"up to {self.config.max_source_length} {unit} and translates at most {self.max_input_tokens} at "
@@ -146,7 +162,7 @@ class Predictor:
             out_tokens = self.target_vocab.decode(greedy.tokens[i])
             length = len(out_tokens) + 1  # the END token was attended too
             attention = None
-            if self.config.mode == "attention":
+            if self.has_attention:
                 attention = greedy.attention[i, :length, : len(tokens[i])]
             translation = Translation(self.detokenize(out_tokens), out_tokens, tokens[i], unknown[i],
                                       float(greedy.log_probs[i]), attention, greedy_tokens=out_tokens)
@@ -195,7 +211,7 @@ class Predictor:
 
     def generate(self, seed_text: str = "", **kwargs) -> tuple[str, list[str]]:
         """Text generation from ``seed_text`` → (text including the seed, unknown seed tokens)."""
-        seed_tokens = self.tokenize(seed_text) if seed_text else []
+        seed_tokens = self.tokenize(seed_text, self.target_vocab) if seed_text else []
         if self.level == "char" and seed_text[-1:].isspace():
             seed_tokens.append(" ")  # normalising strips it, but a primer's final space matters
         tokens, unknown = self.generate_tokens(seed_tokens, **kwargs)

@@ -7,7 +7,7 @@ a huge model beside small weights is refused up front. Must mirror the layers th
 
 from __future__ import annotations
 
-from playground.config import ModelConfig
+from playground.config import DEFAULT_POSITIONS, ModelConfig
 
 _GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 
@@ -24,9 +24,26 @@ def _dense(inputs: int, units: int, bias: bool = True) -> int:
     return inputs * units + (units if bias else 0)
 
 
+def _transformer(cfg: ModelConfig) -> int:
+    width = cfg.d_model
+    norm = 2 * width
+    attention = 4 * _dense(width, width)
+    feed_forward = _dense(width, cfg.ff_dim) + _dense(cfg.ff_dim, width)
+    total = cfg.target_vocab_size * width + norm + _dense(width, cfg.target_vocab_size)
+    if cfg.positions == "learned":
+        total += (cfg.max_positions or DEFAULT_POSITIONS) * width
+    if not cfg.is_lm:
+        total += cfg.source_vocab_size * width + norm
+        total += cfg.encoder_layers * (2 * norm + attention + feed_forward)
+        return total + cfg.decoder_layers * (3 * norm + 2 * attention + feed_forward)
+    return total + cfg.decoder_layers * (2 * norm + attention + feed_forward)
+
+
 def parameter_count(config: ModelConfig) -> int:
     """Trainable and non-trainable weights of ``Seq2SeqModel(config)``."""
     cfg = config
+    if cfg.is_transformer:
+        return _transformer(cfg)
     units, embedding = cfg.units, cfg.embedding_dim
     total = 0
     if cfg.mode != "lm":

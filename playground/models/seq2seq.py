@@ -6,7 +6,10 @@ Decoder modes (see PRODUCT.md):
 - ``feedback``: the decoder starts from the encoder states and reads its previous token.
 - ``peek``: feedback, plus the encoder's final vector at every step (Cho et al. 2014).
 - ``attention``: feedback, plus attention over all encoder outputs (Luong et al. 2015).
-- ``lm``: no encoder; the decoder alone predicts the next token (one-to-many generation).
+- ``transformer``: self-attention encoder and decoder blocks (Vaswani et al. 2017); see
+  :mod:`playground.models.transformer_model`.
+- ``lm``: no encoder; the decoder alone predicts the next token (one-to-many generation),
+  recurrent or (cell ``transformer``) decoder-only Transformer blocks.
 
 Search (greedy, beam, sampling) lives in ``playground.inference.search`` and drives the model only
 through ``encode`` and ``decode_step``.
@@ -19,6 +22,7 @@ from keras import ops
 
 from playground.config import ModelConfig
 from playground.models.layers import PACKAGE, Attention, StateBridge
+from playground.models.transformer_model import TransformerParts
 
 _RNN_LAYERS = {"rnn": keras.layers.SimpleRNN, "gru": keras.layers.GRU, "lstm": keras.layers.LSTM}
 
@@ -29,7 +33,7 @@ def states_per_layer(cell: str) -> int:
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class Seq2SeqModel(keras.Model):
+class Seq2SeqModel(TransformerParts, keras.Model):
     """Encoder–decoder (or decoder-only language model) over token ids.
 
     ``call((source, target_in))``: ``source`` [B, S] int (0 = padding; ignored for ``lm``),
@@ -47,6 +51,9 @@ class Seq2SeqModel(keras.Model):
         cfg = self.config
         if cfg.target_vocab_size < 5:
             raise ValueError("target_vocab_size must be set from the data's vocabulary")
+        if cfg.is_transformer:
+            self._build_transformer()
+            return
         self.n_states = states_per_layer(cfg.cell)
         rnn = _RNN_LAYERS[cfg.cell]
 
@@ -89,6 +96,8 @@ class Seq2SeqModel(keras.Model):
         """``source`` [B, S] int → (memory [B, S, U], memory_mask [B, S] bool,
         initial decoder states: list of layers·n_states tensors [B, U], context [B, U])."""
         cfg = self.config
+        if cfg.is_transformer:
+            return self._transformer_encode(source, training)
         if cfg.mode == "lm":
             batch = ops.shape(source)[0]
             zeros = ops.zeros((batch, cfg.units), dtype=self.compute_dtype)
@@ -147,6 +156,8 @@ class Seq2SeqModel(keras.Model):
     def call(self, inputs, training=False):
         source, target_in = inputs
         memory, mask, states, context = self.encode(source, training=training)
+        if self.config.is_transformer:
+            return self._transformer_decode(target_in, memory, mask, training)[0]
         x = self._decoder_inputs(target_in, context, training)
         for i, layer in enumerate(self.decoder_layers):
             layer_states = states[i * self.n_states:(i + 1) * self.n_states]
@@ -164,6 +175,8 @@ class Seq2SeqModel(keras.Model):
         → (logits [B, V], new states, attention weights [B, S] (zeros unless attention)).
         """
         cfg = self.config
+        if cfg.is_transformer:
+            return self._transformer_step(previous_tokens, states, memory, memory_mask)
         if cfg.mode == "basic":
             x = context
         else:

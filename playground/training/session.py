@@ -63,7 +63,9 @@ def resolve_model_config(chosen: dict, task: str) -> ModelConfig:
     """The architecture: ``chosen`` fields over the defaults; a language model for ``lm``."""
     values = {k: v for k, v in chosen.items() if v is not None}
     if task == "lm":
-        values.update(mode="lm", bidirectional=False)
+        # A Transformer chosen for a language model means decoder-only Transformer blocks.
+        cell = "transformer" if values.get("mode") == "transformer" else values.get("cell", "lstm")
+        values.update(mode="lm", bidirectional=False, cell=cell)
     elif values.get("mode") == "lm":
         raise SessionError("mode 'lm' is a language model: train it on text or music (task lm)")
     return ModelConfig.from_dict(values)

@@ -43,12 +43,17 @@ def complete_model_config(config: ModelConfig, corpus) -> ModelConfig:
     """Fills vocabulary sizes and maximum lengths from the corpus."""
     longest_source = max((len(s) for s, _ in corpus.train), default=1)
     longest_target = max((len(t) for _, t in corpus.train), default=1)
+    longest_source, longest_target = max(longest_source, 1), max(longest_target, 1)
+    # A Transformer's cache holds the longest output the predictor asks for (1.5 × the
+    # longest sequence, inputs up to twice the training length) with room to spare.
+    positions = config.max_positions or (3 * max(longest_source, longest_target) + 4 if config.is_transformer else 0)
     return dataclasses.replace(
         config,
         source_vocab_size=len(corpus.source_vocab) if corpus.source_vocab is not None else 0,
         target_vocab_size=len(corpus.target_vocab),
-        max_source_length=max(longest_source, 1),
-        max_target_length=max(longest_target, 1),
+        max_source_length=longest_source,
+        max_target_length=longest_target,
+        max_positions=positions,
     )
 
 
@@ -378,8 +383,15 @@ def _make_optimizer(cfg: TrainConfig, total_steps: int):
 
     clip = {"global_clipnorm": cfg.clip_norm} if cfg.clip_norm > 0 else {}
     learning_rate = cfg.learning_rate
-    if cfg.lr_schedule == "cosine":
-        learning_rate = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, max(total_steps, 1), alpha=0.05)
+    warmup = min(cfg.warmup_steps, max(total_steps - 1, 0))
+    if cfg.lr_schedule == "cosine" or warmup:
+        # A constant rate after warm-up is a cosine "decaying" to 100 % of itself.
+        alpha = 0.05 if cfg.lr_schedule == "cosine" else 1.0
+        if warmup:
+            learning_rate = keras.optimizers.schedules.CosineDecay(
+                0.0, max(total_steps - warmup, 1), alpha=alpha, warmup_target=cfg.learning_rate, warmup_steps=warmup)
+        else:
+            learning_rate = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, max(total_steps, 1), alpha=alpha)
     kinds = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop,
              "sgd": keras.optimizers.SGD, "adamw": keras.optimizers.AdamW}
     return kinds[cfg.optimizer](learning_rate=learning_rate, **clip)
