@@ -1,6 +1,6 @@
-"""Quality of the four decoder modes on a built-in task, default options (issue #2 §8).
+"""Quality of the five decoder modes on a built-in task, default options (issues #2 §8, #10 §4).
 
-    python benchmarks/decoder_modes.py digits:reverse [--modes basic feedback peek attention]
+    python benchmarks/decoder_modes.py digits:reverse [--modes basic feedback peek attention transformer]
 
 Trains each mode with the CLI's defaults, evaluates on the task's test split and prints
 one line per mode (exact match, token accuracy, chrF, training seconds).
@@ -18,7 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("source")
-    parser.add_argument("--modes", nargs="+", default=["basic", "feedback", "peek", "attention"])
+    parser.add_argument("--modes", nargs="+", default=["basic", "feedback", "peek", "attention", "transformer"])
     parser.add_argument("--epochs", type=int, help="default: the task's recommended epochs")
     parser.add_argument("--out-dir", default="/tmp/playground-bench")
     args = parser.parse_args()
@@ -38,7 +38,7 @@ def main():
         seconds = time.perf_counter() - start
         metrics = load_model(out, compile=False).meta["metrics"]
         rows.append((mode, metrics, seconds))
-        print(f"{args.source} {mode:<9} exact_match {metrics['exact_match']:.4f}  token_accuracy "
+        print(f"{args.source} {mode:<11} exact_match {metrics['exact_match']:.4f}  token_accuracy "
               f"{metrics['token_accuracy']:.4f}  chrf {metrics['chrf']:.1f}  train+eval {seconds:.0f}s", flush=True)
 
 

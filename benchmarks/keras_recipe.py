@@ -163,11 +163,12 @@ class Recipe:
         return self.model
 
     def fit(self, epochs: int, *, batch_size: int = BATCH_SIZE, validation_split: float = 0.2,
-            verbose: int = 0, limit: int | None = None) -> list[float]:
+            verbose: int = 0, limit: int | None = None, budget_s: float | None = None) -> list[float]:
         """``model.fit`` as in the example → wall seconds per epoch (validation included);
         process CPU seconds per epoch are left in ``self.cpu_stamps``.
 
-        ``limit`` trains on the first ``limit`` vectorised pairs only (speed runs)."""
+        ``limit`` trains on the first ``limit`` vectorised pairs only (speed runs);
+        ``budget_s`` stops training after the batch that crosses that many seconds."""
         import keras
 
         if self.model is None:
@@ -176,6 +177,13 @@ class Recipe:
         self.cpu_stamps = cpu_stamps = []  # process CPU seconds per epoch (all threads)
 
         class Timer(keras.callbacks.Callback):
+            def on_train_begin(self, logs=None):
+                self.start = time.perf_counter()
+
+            def on_train_batch_end(self, batch, logs=None):
+                if budget_s is not None and time.perf_counter() - self.start > budget_s:
+                    self.model.stop_training = True
+
             def on_epoch_begin(self, epoch, logs=None):
                 self.begin = time.perf_counter()
                 self.cpu_begin = time.process_time()

@@ -66,9 +66,16 @@ def cmd_datasets(args) -> int:
 def _data_options(args, **overrides):
     from playground.data.source import DataOptions
 
+    return DataOptions(**_chosen_data_options(args, **overrides))
+
+
+def _chosen_data_options(args, **overrides) -> dict:
+    """The data options given on the command line (checked), without the defaults."""
+    from playground.data.source import DataOptions
+
     values = {}
     for field in ("level", "max_samples", "val_split", "seed", "max_length", "task_size", "subword_vocab",
-                  "subword_model"):
+                  "subword_model", "sample"):
         value = getattr(args, field, None)
         if value is not None:
             values[field] = value
@@ -77,7 +84,8 @@ def _data_options(args, **overrides):
     if getattr(args, "reverse_source", False):
         values["reverse_source"] = True
     values.update(overrides)
-    return DataOptions(**values)
+    DataOptions(**values)  # bad combinations fail here, before any work
+    return values
 
 
 def cmd_data_info(args) -> int:
@@ -217,7 +225,7 @@ def cmd_train(args) -> int:
              "warmup_steps": args.warmup_steps, "label_smoothing": args.label_smoothing,
              "optimizer": args.optimizer, "seed": args.seed, "device": args.device, "distribute": args.distribute,
              "early_stopping": args.early_stopping, "mixed_precision": args.mixed_precision}
-    request = TrainRequest(source=args.source, out=str(out), data_options=_data_options(args).to_dict(),
+    request = TrainRequest(source=args.source, out=str(out), data_options=_chosen_data_options(args),
                            music=_music_source_args(args), task=args.task, model=model, train=train,
                            resume=args.resume)
     progress = _Progress(sys.stderr, args.json, args.interrupt, args.kept)
@@ -369,9 +377,14 @@ def cmd_export(args) -> int:
     from playground.modelfile import load_model
     from playground.savedmodel import export_savedmodel
 
-    path = export_savedmodel(load_model(args.model, compile=False), out, model_path=str(args.model))
+    model = load_model(args.model, compile=False)
+    path = export_savedmodel(model, out, model_path=str(args.model))
     args.kept.text = f"the export is complete in {path}"
-    print(f"exported {args.model} → {path} (signature 'translate': strings → strings)")
+    if model.meta.get("data_options", {}).get("level") == "subword":
+        print(f"exported {args.model} → {path} (signature 'translate_ids': ids → ids, with source.spm, "
+              f"target.spm and tokens.json; see {path}/README.txt)")
+    else:
+        print(f"exported {args.model} → {path} (signature 'translate': strings → strings)")
     return 0
 
 

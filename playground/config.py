@@ -182,6 +182,9 @@ PRESETS: dict[str, ModelConfig] = {
     "attention_bigru": ModelConfig(mode="attention", cell="gru", units=128, bidirectional=True),
     "tatoeba_char_lstm": ModelConfig(mode="attention", cell="lstm", units=256, embedding_dim=64),
     "char_lm": ModelConfig(mode="lm", cell="lstm", units=256, layers=2, embedding_dim=64),
+    # Sentence-pair files get this (with subword tokens): benchmarks/translation_quality.py.
+    "sentences": ModelConfig(mode="transformer", d_model=128, heads=4, ff_dim=512, encoder_layers=3,
+                             decoder_layers=3, dropout=0.1),
 }
 
 

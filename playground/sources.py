@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from playground.data import DataError
-from playground.data.source import BUILTIN_TEXT_NAME, Corpus, DataOptions, load_source
+from playground.data.source import BUILTIN_TEXT_NAME, Corpus, DataOptions, load_source, looks_like_pairs_file
 from playground.data.tasks import describe_tasks
 
 MIDI_SAMPLE = "midi:sample"
@@ -29,9 +29,34 @@ def music_options(meta: dict | None) -> dict:
     return {key: extra[key] for key in ("encoding", "window") if key in extra}
 
 
+# Sentence-pair files (a user's Tatoeba file, not the built-in tasks): a Transformer on subword
+# pieces, trained with warm-up and label smoothing; chosen from benchmarks/translation_quality.py.
+SENTENCE_DATA = {"level": "subword"}
+SENTENCE_TRAINING = {"epochs": 10, "batch_size": 128, "learning_rate": 1e-3, "warmup_steps": 400,
+                     "label_smoothing": 0.1, "optimizer": "adamw"}
+
+
+def is_sentence_file(source: str) -> bool:
+    """A file (or ``SRC::TGT`` pair of files) of sentence pairs, as opposed to a built-in
+    task, text for a language model, or music."""
+    source = str(source)
+    if not source or source == BUILTIN_TEXT_NAME or source in {r["name"] for r in describe_tasks()}:
+        return False
+    if "::" in source:
+        return True
+    try:
+        if is_music_source(source) or not Path(source).is_file():
+            return False
+        return looks_like_pairs_file(Path(source))
+    except (DataError, OSError, ValueError):
+        return False  # unreadable: loading it will say why
+
+
 def recommended_training(source: str) -> dict:
-    """Epochs, batch size and learning rate a user gets by default for ``source``."""
-    return {**DEFAULT_TRAINING, **RECOMMENDED_TRAINING.get(str(source), {})}
+    """Epochs, batch size and learning rate (and for sentence files warm-up, label smoothing
+    and the optimizer) a user gets by default for ``source``."""
+    sentences = SENTENCE_TRAINING if is_sentence_file(source) else {}
+    return {**DEFAULT_TRAINING, **sentences, **RECOMMENDED_TRAINING.get(str(source), {})}
 _MIDI_SUFFIXES = (".mid", ".midi")
 
 

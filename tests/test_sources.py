@@ -31,3 +31,26 @@ def test_folder_without_midi_is_a_clear_error(tmp_path):
 def test_recommended_training_only_fills_gaps():
     assert recommended_training("digits:reverse") == {"epochs": 10, "batch_size": 64, "learning_rate": 3e-3}
     assert recommended_training("digits:add")["epochs"] > 10
+
+
+def test_sentence_files_get_the_recommended_transformer_on_subwords(tmp_path):
+    from playground.sources import SENTENCE_TRAINING, is_sentence_file
+    from playground.training.session import TrainingSession, TrainRequest, resolve_model_config
+
+    pairs = tmp_path / "fra.txt"
+    pairs.write_text("".join(f"I see {n} cats.\tJe vois {n} chats.\n" for n in range(60)), encoding="utf-8")
+    text = tmp_path / "story.txt"
+    text.write_text("Once upon a time.\nThe end.\n", encoding="utf-8")
+    assert is_sentence_file(str(pairs)) and not is_sentence_file(str(text))
+    assert not is_sentence_file("digits:reverse") and not is_sentence_file(str(tmp_path / "missing.txt"))
+    assert recommended_training(str(pairs))["warmup_steps"] == SENTENCE_TRAINING["warmup_steps"]
+    assert resolve_model_config({}, "translate", str(pairs)).mode == "transformer"
+    assert resolve_model_config({"mode": "attention"}, "translate", str(pairs)).mode == "attention"
+    assert resolve_model_config({}, "translate", "digits:reverse").mode == "attention"
+    session = TrainingSession(TrainRequest(source=str(pairs), out=str(tmp_path / "m.keras")))
+    session.prepare()
+    assert session.corpus.options.level == "subword" and session.model_config.mode == "transformer"
+    chosen = TrainingSession(TrainRequest(source=str(pairs), out=str(tmp_path / "c.keras"),
+                                          data_options={"level": "char"}))
+    chosen.prepare()
+    assert chosen.corpus.options.level == "char"

@@ -140,3 +140,19 @@ def test_transformer_settings_are_validated():
         ModelConfig(mode="attention", cell="transformer")
     with pytest.raises(ConfigError, match="decoder_layers"):
         ModelConfig(mode="transformer", decoder_layers=0)
+
+
+def test_transformer_language_model_trains_and_generates_text():
+    from conftest import train_tiny
+
+    from playground.data.source import DataOptions, load_source
+    from playground.inference.predictor import Predictor
+    from playground.training.session import resolve_model_config
+
+    config = resolve_model_config({"mode": "transformer"}, "lm")
+    assert (config.mode, config.cell) == ("lm", "transformer")
+    corpus = load_source("text:sample", DataOptions(max_samples=64))
+    result = train_tiny(corpus, "lm", epochs=1, cell="transformer", **SMALL)
+    assert result.status == "done", result.message
+    text, unknown = Predictor(result.model).generate("The ", length=30, seed=2)
+    assert text.startswith("The ") and len(text) > 4 and not unknown

@@ -56,7 +56,57 @@ def test_model_panel_counts_parameters_off_the_gui_thread(qtbot, tiny_corpus):
     assert panel.model_config().mode == "lm" and not panel.mode.isEnabled()
 
 
-@pytest.mark.parametrize("mode", ["basic", "feedback", "peek", "attention", "lm"])
+def test_model_panel_transformer_fields_and_count(qtbot, tiny_corpus):
+    from playground.models.params import parameter_count
+    from playground.training.trainer import complete_model_config
+    from playground.ui.model_panel import ModelPanel
+    from playground.ui.workers import ensure_tensorflow
+
+    state = AppState()
+    panel = ModelPanel(state)
+    qtbot.addWidget(panel)
+    state.set_corpus(tiny_corpus)
+    state.set_device(ensure_tensorflow())
+    panel.mode.setCurrentText("transformer")
+    assert not panel.form.isRowVisible(panel.units) and panel.form.isRowVisible(panel.heads)
+    panel.d_model.setValue(32)
+    panel.heads.setValue(4)
+    panel.encoder_layers.setValue(1)
+    with qtbot.waitSignal(panel.parameters_counted, timeout=LONG) as counted:
+        panel.ff_dim.setValue(64)
+    cfg = panel.model_config()
+    assert (cfg.mode, cfg.d_model, cfg.heads, cfg.ff_dim, cfg.encoder_layers) == ("transformer", 32, 4, 64, 1)
+    assert counted.args[0] == parameter_count(complete_model_config(cfg, tiny_corpus))
+    assert "Transformer" in panel.explanation.text() and panel.diagram.captions()[0].startswith("1 × Transformer")
+    panel.heads.setValue(5)  # 32 is not a multiple of 5: said so, nothing built
+    assert "multiple of heads" in panel.params.text()
+    panel.mode.setCurrentText("attention")
+    assert panel.form.isRowVisible(panel.units) and not panel.form.isRowVisible(panel.heads)
+
+
+def test_translate_panel_shows_one_transformer_head_on_request(qtbot, tiny_corpus):
+    from conftest import train_tiny
+
+    from playground.inference.predictor import Predictor
+    from playground.ui.translate_panel import TranslatePanel
+
+    result = train_tiny(tiny_corpus, "transformer", epochs=1, d_model=16, heads=2, ff_dim=16, encoder_layers=1,
+                        decoder_layers=1)
+    panel = TranslatePanel()
+    qtbot.addWidget(panel)
+    panel.set_model(result.model)
+    assert not panel.heads_view.isHidden() and panel.heads_view.count() == 1 + 2
+    shown = []
+    panel.translated.connect(shown.append)
+    panel.input.setText("123")
+    panel.heads_view.setCurrentIndex(2)  # block 1 · head 2
+    qtbot.waitUntil(lambda: bool(shown) and not panel._busy, timeout=LONG)
+    translation = Predictor(result.model).translate(["123"])[0]
+    heads = Predictor(result.model).attention_heads("123", translation.tokens)
+    np.testing.assert_allclose(panel.heatmap.weights, heads[0, 1][:translation.attention.shape[0]], atol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["basic", "feedback", "peek", "attention", "transformer", "lm"])
 def test_diagram_draws_every_mode(qtbot, mode):
     from playground.ui.diagram import DecoderDiagram
 
@@ -170,3 +220,25 @@ def test_music_tab_when_the_module_is_there(qtbot):
     qtbot.addWidget(win)
     names = [win.tabs.tabText(i) for i in range(win.tabs.count())]
     assert ("7 Music" in names) == (main_window.MusicPanel is not None)
+
+
+def test_sentence_files_get_the_recommended_model_and_tokens(qtbot, tmp_path):
+    from playground.data.source import DataOptions, load_source
+    from playground.ui.data_panel import DataPanel
+    from playground.ui.model_panel import ModelPanel
+
+    pairs = tmp_path / "fra.txt"
+    pairs.write_text("".join(f"I see {n} cats.\tJe vois {n} chats.\n" for n in range(60)), encoding="utf-8")
+    state = AppState()
+    data = DataPanel(state)
+    model = ModelPanel(state)
+    qtbot.addWidget(data)
+    qtbot.addWidget(model)
+    with qtbot.waitSignal(data.preview_shown, timeout=LONG):
+        data.open_path(str(pairs))
+    assert data.level.currentText() == "subword" and data.options().level == "subword"
+    state.set_corpus(load_source(str(pairs), DataOptions(level="subword", subword_vocab=40)))
+    assert model.preset.currentText() == "sentences" and model.model_config().mode == "transformer"
+    model.mode.setCurrentText("attention")  # the user's choice stays when data is loaded again
+    state.set_corpus(load_source(str(pairs), DataOptions(level="subword", subword_vocab=40)))
+    assert model.model_config().mode == "attention"

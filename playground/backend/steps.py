@@ -81,15 +81,25 @@ class _TensorFlowSteps(Steps):
         def reduce(values):
             return tf.stack([strategy.reduce("SUM", v, axis=None) for v in values])
 
-        # No input_signature: a distributed dataset yields PerReplica values, not tensors.
-        self.train = tf.function(lambda batch: reduce(strategy.run(train_replica, batch)), reduce_retracing=True)
-        self.evaluate = tf.function(lambda batch: reduce(strategy.run(eval_replica, batch)), reduce_retracing=True)
+        self._functions = (lambda batch: reduce(strategy.run(train_replica, batch)),
+                           lambda batch: reduce(strategy.run(eval_replica, batch)))
+        # Until a dataset gives the input signature, shapes are generalised after a retrace.
+        self.train, self.evaluate = (tf.function(f, reduce_retracing=True) for f in self._functions)
+        self._signature = None
 
     def batches(self, split, batch_size, *, bucket_width, shuffle=True, seed=0):
+        import tensorflow as tf
+
         from playground.backend.tf_data import make_dataset
 
         dataset = make_dataset(split, batch_size, bucket_width=bucket_width, shuffle=shuffle, seed=seed)
-        for batch in self.plan.strategy.experimental_distribute_dataset(dataset):
+        distributed = self.plan.strategy.experimental_distribute_dataset(dataset)
+        if self._signature is None:
+            # One trace for every batch shape (the spec has open dimensions; a distributed
+            # dataset's spec covers its PerReplica values): a Transformer's trace takes ~12 s.
+            self._signature = [distributed.element_spec]
+            self.train, self.evaluate = (tf.function(f, input_signature=self._signature) for f in self._functions)
+        for batch in distributed:
             yield batch, _examples(batch[2])
 
 

@@ -221,6 +221,11 @@ def _check_kind(expected: str, kind: str | None, name: str) -> None:
         raise DataError(f"{name} is a {expected} source; it cannot be loaded as kind={kind!r}")
 
 
+def looks_like_pairs_file(path: Path) -> bool:
+    """A .csv/.tsv file, or one whose first lines mostly hold a tab (what loading assumes)."""
+    return path.suffix.lower() in _PAIRS_SUFFIXES or _looks_like_pairs(path)
+
+
 def _read_source(name: str, options: DataOptions, kind: str | None) -> tuple[str, list, list[SkippedLine], str | None]:
     """Return (kind, pairs or text items, skipped lines, header line or None) for any source string."""
     if name in BUILTIN_TASKS:
@@ -244,8 +249,7 @@ def _read_source(name: str, options: DataOptions, kind: str | None) -> tuple[str
     if path.exists() or path.is_symlink():
         require_regular_file(path, "data file", error=DataError)
         if kind is None:
-            suffix = path.suffix.lower()
-            kind = "pairs" if suffix in _PAIRS_SUFFIXES or _looks_like_pairs(path) else "text"
+            kind = "pairs" if looks_like_pairs_file(path) else "text"
         if kind == "text":
             text = load_text(path, window=options.text_window)
             return "text", text.items, text.skipped, None

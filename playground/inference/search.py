@@ -86,7 +86,7 @@ def _build_greedy(model):
             tokens = ops.where(finished_before, PAD_ID, tokens)
             score = ops.sum(ops.where(finished_before, 0.0, ops.max(log_probs, -1)), 1)
             return tokens, ops.zeros((batch, capacity, ops.shape(source)[1]), "float32"), score
-        memory, memory_mask, states, context = model.encode(source)
+        memory, memory_mask, states, context = model.encode(source, decode_length=capacity)
         tokens = ops.zeros((batch, capacity), "int32")
         attention = ops.zeros((batch, capacity, ops.shape(source)[1]), "float32")
         previous = ops.full((batch,), START_ID, "int32")
@@ -133,7 +133,7 @@ def _build_beam(model):
 
     def beam(source, rows, limit, capacity, k, length_penalty):
         batch = ops.shape(source)[0]
-        memory, memory_mask, states, context = model.encode(source)
+        memory, memory_mask, states, context = model.encode(source, decode_length=capacity)
 
         def tile(t):  # [B, ...] → [B·K, ...], beams of one item adjacent
             return ops.repeat(t, k, axis=0)
@@ -206,7 +206,7 @@ def _build_sampler(model):
     vocab = model.config.target_vocab_size
 
     def sample(source, rows, prefix, prefix_length, limit, capacity, temperature, top_k, top_p, seed):
-        memory, memory_mask, states, context = model.encode(source)
+        memory, memory_mask, states, context = model.encode(source, decode_length=capacity)
         batch = ops.shape(source)[0]
         # One spare column so the take below is valid even for an empty prefix.
         prefix = ops.concatenate([prefix, ops.zeros((batch, 1), "int32")], axis=1)
@@ -276,7 +276,8 @@ def sample_decode(model, source_ids, max_length: int, *, prefix_ids=None, temper
 
 def reference_greedy_decode(model, source_ids, max_length: int) -> np.ndarray:
     """Plain eager step-by-step greedy decode, for checking the compiled one. → [B, L]."""
-    memory, mask, states, context = model.encode(ops.convert_to_tensor(np.asarray(source_ids, np.int32)))
+    memory, mask, states, context = model.encode(ops.convert_to_tensor(np.asarray(source_ids, np.int32)),
+                                                 decode_length=max_length)
     previous = np.full([len(source_ids)], START_ID, np.int32)
     finished = np.zeros(len(source_ids), bool)
     out = []

@@ -92,12 +92,15 @@ class Seq2SeqModel(TransformerParts, keras.Model):
 
     # -- encoder -------------------------------------------------------------------------
 
-    def encode(self, source, training=False):
+    def encode(self, source, training=False, decode_length=None):
         """``source`` [B, S] int → (memory [B, S, U], memory_mask [B, S] bool,
-        initial decoder states: list of layers·n_states tensors [B, U], context [B, U])."""
+        initial decoder states: list of layers·n_states tensors [B, U], context [B, U]).
+
+        A Transformer's states are its key/value caches, ``decode_length`` positions long
+        (the most steps a search will take; see :mod:`playground.models.transformer`)."""
         cfg = self.config
         if cfg.is_transformer:
-            return self._transformer_encode(source, training)
+            return self._transformer_encode(source, training, decode_length)
         if cfg.mode == "lm":
             batch = ops.shape(source)[0]
             zeros = ops.zeros((batch, cfg.units), dtype=self.compute_dtype)

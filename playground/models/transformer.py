@@ -1,7 +1,7 @@
 """Transformer blocks (Vaswani et al. 2017), pre-layer-norm, in ``keras.ops`` only.
 
 Training runs every position at once (causal and padding masks); inference runs one
-position per call against a key/value cache of fixed length ``max_positions``, so the
+position per call against a key/value cache as long as the search's output buffer, so the
 searches' compiled loops keep fixed shapes. The cache lives in the searches' ``states``
 list: ``[position [B] int32, keys₀ [B, P, D], values₀ [B, P, D], keys₁, …]``.
 """
@@ -158,11 +158,12 @@ class TransformerBlock(keras.layers.Layer):
         ``position`` [B] int → (x [B, 1, D], keys, values, cross weights [B, H, 1, S] or None)."""
         normed = self.self_norm(x)
         capacity = ops.shape(keys)[1]
-        # Past the cache's end the oldest entry is overwritten (a sliding window): attention
-        # is order-free, each key already carries its position.
-        slot = ops.one_hot(position % capacity, capacity, dtype=keys.dtype)[..., None]  # [B, P, 1]
-        keys = keys * (1 - slot) + slot * ops.cast(self.self_attention.project_keys(normed), keys.dtype)
-        values = values * (1 - slot) + slot * ops.cast(self.self_attention.project_values(normed), values.dtype)
+        # Every row is at the same step (the searches advance all rows together), so one slice
+        # is written. Past the cache's end the oldest entry is overwritten (a sliding window):
+        # attention is order-free, each key already carries its position.
+        slot = [0, position[0] % capacity, 0]
+        keys = ops.slice_update(keys, slot, ops.cast(self.self_attention.project_keys(normed), keys.dtype))
+        values = ops.slice_update(values, slot, ops.cast(self.self_attention.project_values(normed), values.dtype))
         seen = ops.arange(capacity)[None, :] <= ops.expand_dims(position, -1)  # [B, P]
         attended, _ = self.self_attention.attend(normed, keys, values, ops.expand_dims(seen, 1))
         x = x + attended

@@ -53,8 +53,10 @@ class TransformerParts:
             x = x + sinusoidal_positions(positions, self.config.d_model, x.dtype)
         return self.dropout(x, training=training)
 
-    def _transformer_encode(self, source, training=False):
-        """``source`` [B, S] → (memory [B, S, D], mask [B, S] bool, cache states, context [B, D])."""
+    def _transformer_encode(self, source, training=False, decode_length=None):
+        """``source`` [B, S] → (memory [B, S, D], mask [B, S] bool, cache states, context [B, D]).
+
+        The key/value caches hold ``decode_length`` positions (default ``max_positions``)."""
         batch = ops.shape(source)[0]
         width = self.config.d_model
         if self.config.is_lm:
@@ -67,7 +69,8 @@ class TransformerParts:
             for block in self.encoder_blocks:
                 x, _ = block(x, attend, training=training)
             memory = self.encoder_norm(x)
-        cache = ops.zeros((batch, self.positions_length, width), self.compute_dtype)
+        length = self.positions_length if decode_length is None else decode_length
+        cache = ops.zeros((batch, length, width), self.compute_dtype)
         states = [ops.zeros((batch,), "int32")] + [cache] * (2 * len(self.decoder_blocks))
         return memory, mask, states, ops.zeros((batch, width), self.compute_dtype)
 

@@ -29,7 +29,7 @@ class TrainRequest:
 
     source: str  # built-in name or path (see playground.sources.load_any_source)
     out: str  # the model file: a checkpoint after each epoch, then the final model
-    data_options: dict | None = None  # DataOptions fields; None = defaults (ignored when resuming)
+    data_options: dict | None = None  # DataOptions fields chosen; the rest default (ignored when resuming)
     music: dict = field(default_factory=dict)  # music loading: encoding, window, transpose, include_drums
     task: str | None = None  # translate | lm | None (text and music sources give lm)
     model: dict = field(default_factory=dict)  # ModelConfig fields chosen by the user
@@ -59,9 +59,15 @@ def resolve_train_config(source: str, chosen: dict) -> TrainConfig:
     return TrainConfig.from_dict(values)
 
 
-def resolve_model_config(chosen: dict, task: str) -> ModelConfig:
-    """The architecture: ``chosen`` fields over the defaults; a language model for ``lm``."""
+def resolve_model_config(chosen: dict, task: str, source: str = "") -> ModelConfig:
+    """The architecture: ``chosen`` fields over the defaults (for a sentence-pair file with
+    no mode chosen, over the "sentences" preset); a language model for ``lm``."""
+    from playground.config import PRESETS
+    from playground.sources import is_sentence_file
+
     values = {k: v for k, v in chosen.items() if v is not None}
+    if task != "lm" and "mode" not in values and is_sentence_file(source):
+        values = {**PRESETS["sentences"].to_dict(), **values}
     if task == "lm":
         # A Transformer chosen for a language model means decoder-only Transformer blocks.
         cell = "transformer" if values.get("mode") == "transformer" else values.get("cell", "lstm")
@@ -131,7 +137,13 @@ class TrainingSession:
             meta = self.resume_model.meta
             options = DataOptions.from_dict(meta["data_options"])
         else:
-            options = DataOptions.from_dict(request.data_options or {})
+            values = dict(request.data_options or {})
+            if "level" not in values and request.task != "lm":
+                from playground.sources import SENTENCE_DATA, is_sentence_file
+
+                if is_sentence_file(request.source):  # the recommended tokens for sentence files
+                    values = {**SENTENCE_DATA, **values}
+            options = DataOptions.from_dict(values)
         if self.corpus is None:
             from playground.sources import music_options
 
@@ -143,7 +155,7 @@ class TrainingSession:
             raise SessionError(f"{request.source}: a {corpus.kind} source trains a language model (task lm), "
                                "not translate")
         self.model_config = (self.resume_model.config if self.resume_model is not None
-                             else resolve_model_config(request.model, task))
+                             else resolve_model_config(request.model, task, request.source))
         self.train_config = resolve_train_config(request.source, request.train)
 
     def run(self) -> SessionResult:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QHeaderView, QLabel, QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
+from playground.data.subword import DEFAULT_SUBWORD_VOCAB, MAX_SUBWORD_VOCAB, MIN_SUBWORD_VOCAB
 from playground.ui import dialogs
 from playground.ui.workers import run_job
 
@@ -126,8 +127,14 @@ class DataPanel(QWidget):
         self._progress: _Progress | None = None
 
         self.level = QComboBox()
-        self.level.addItems(["char", "word"])
-        self.level.setToolTip("Token granularity: characters or words")
+        self.level.addItems(["char", "word", "subword"])
+        self.level.setToolTip("Token granularity: characters, words, or subword pieces (SentencePiece, learned "
+                              "from the training split and stored in the model file)")
+        self.subword_vocab = QSpinBox()
+        self.subword_vocab.setRange(MIN_SUBWORD_VOCAB, MAX_SUBWORD_VOCAB)
+        self.subword_vocab.setSingleStep(500)
+        self.subword_vocab.setValue(DEFAULT_SUBWORD_VOCAB)
+        self.subword_vocab.setToolTip("Subword pieces per language (fewer are learned from small data)")
         self.lowercase = QCheckBox("lowercase")
         self.lowercase.setToolTip("Lower-case all text after normalising")
         self.reverse = QCheckBox("reverse source")
@@ -173,6 +180,8 @@ class DataPanel(QWidget):
 
         form = QFormLayout()
         form.addRow("Tokens", self.level)
+        form.addRow("Subword pieces", self.subword_vocab)
+        self.data_form = form
         checks = QHBoxLayout()
         checks.addWidget(self.lowercase)
         checks.addWidget(self.reverse)
@@ -241,8 +250,19 @@ class DataPanel(QWidget):
             widget.currentIndexChanged.connect(self.check_stale)
         for widget in (self.lowercase, self.reverse):
             widget.toggled.connect(self.check_stale)
-        for widget in (self.max_length, self.max_samples, self.task_size, self.val_split, self.test_split, self.seed):
+        for widget in (self.max_length, self.max_samples, self.task_size, self.val_split, self.test_split, self.seed,
+                       self.subword_vocab):
             widget.valueChanged.connect(self.check_stale)
+        self.level.currentIndexChanged.connect(self._level_changed)
+        self.level.activated.connect(self._level_chosen)
+        self.level_chosen = False  # the user picked the tokens: no automatic choice then
+        self._level_changed()
+
+    def _level_chosen(self, *_) -> None:
+        self.level_chosen = True
+
+    def _level_changed(self, *_) -> None:
+        self.data_form.setRowVisible(self.subword_vocab, self.level.currentText() == "subword")
 
     # -- options ---------------------------------------------------------------------------
 
@@ -254,7 +274,7 @@ class DataPanel(QWidget):
                            max_length=self.max_length.value() or None, max_samples=self.max_samples.value() or None,
                            sample=self.sample.currentData(), task_size=self.task_size.value() or None,
                            val_split=round(self.val_split.value(), 4), test_split=round(self.test_split.value(), 4),
-                           seed=self.seed.value())
+                           seed=self.seed.value(), subword_vocab=self.subword_vocab.value())
 
     def set_options(self, values: dict) -> None:
         from playground.data.source import DataOptions
@@ -264,6 +284,7 @@ class DataPanel(QWidget):
         except (ValueError, TypeError):
             return
         self.level.setCurrentText(options.level)
+        self.level_chosen = True
         self.lowercase.setChecked(options.lowercase)
         self.reverse.setChecked(options.reverse_source)
         self.max_length.setValue(options.max_length or 0)
@@ -273,6 +294,7 @@ class DataPanel(QWidget):
         self.val_split.setValue(options.val_split)
         self.test_split.setValue(options.test_split)
         self.seed.setValue(options.seed)
+        self.subword_vocab.setValue(options.subword_vocab)
 
     def current_source(self) -> str:
         return self.source.currentData() or self.source.currentText()
@@ -287,6 +309,10 @@ class DataPanel(QWidget):
         self.source.setCurrentIndex(index)
 
     def _source_changed(self):
+        from playground.sources import is_sentence_file
+
+        if not getattr(self, "level_chosen", True):  # sentence files: the recommended subword tokens
+            self.level.setCurrentText("subword" if is_sentence_file(self.current_source()) else "char")
         tip = self.source.itemData(self.source.currentIndex(), Qt.ItemDataRole.ToolTipRole)
         self.description.setText(tip or self.current_source())
         self.check_stale()

@@ -21,6 +21,9 @@ EXPLANATIONS = {
     "peek": "Feedback, plus the encoder's context vector fed to the decoder at every step (Cho et al. 2014).",
     "attention": "Feedback, plus attention: at each step the decoder looks at all encoder outputs "
                  "and weighs them (Luong / Bahdanau).",
+    "transformer": "Transformer: self-attention blocks read all input positions at once; each output "
+                   "position attends to the outputs before it and, by cross-attention, to every input "
+                   "position (Vaswani et al. 2017).",
     "lm": "Language model: no encoder; each generated token is fed back in to predict the next.",
 }
 
@@ -46,11 +49,15 @@ def stack_captions(config) -> tuple[str, str]:
     """
     if config is None:
         return "", ""
+    lm = _option(config, "mode", "") == "lm"
+    if _option(config, "mode", "") == "transformer" or _option(config, "cell", "") == "transformer":
+        block = f"Transformer d{int(_option(config, 'd_model', 128))}/{int(_option(config, 'heads', 4))} heads"
+        decoder = f"{int(_option(config, 'decoder_layers', 2))} × {block}"
+        return ("" if lm else f"{int(_option(config, 'encoder_layers', 2))} × {block}"), decoder
     cell = str(_option(config, "cell", "lstm"))
     cell = CELL_NAMES.get(cell.lower(), cell.upper())
     layers, units = int(_option(config, "layers", 1)), int(_option(config, "units", 0))
     size = f" {units}" if units else ""
-    lm = _option(config, "mode", "") == "lm"
     bi = "Bi" if _option(config, "bidirectional", False) and not lm else ""
     return ("" if lm else f"{layers} × {bi}{cell}{size}"), f"{layers} × {cell}{size}"
 
@@ -80,7 +87,19 @@ class DecoderDiagram(QWidget):
 
     @property
     def layers(self) -> int:
-        return max(1, int(_option(self.config, "layers", 1))) if self.config is not None else 1
+        return self.stack_depth("layers")
+
+    @property
+    def transformer(self) -> bool:
+        return self.mode == "transformer" or (self.config is not None and _option(self.config, "cell", "") ==
+                                              "transformer")
+
+    def stack_depth(self, field: str) -> int:
+        """Layers drawn for the encoder (``encoder_layers``) or decoder; recurrent models
+        have one ``layers`` for both."""
+        if self.config is None:
+            return 1
+        return max(1, int(_option(self.config, field if self.transformer else "layers", 1)))
 
     @property
     def bidirectional(self) -> bool:
@@ -136,15 +155,16 @@ class DecoderDiagram(QWidget):
         dec = [QRectF(dec_x0 + 80 * i, top, cw, ch) for i in range(3)]
         for rects, color, label, names in ((enc, _ENC, "enc", "x₁ x₂ x₃"), (dec, _DEC, "dec", "y₁ y₂ y₃")):
             both_ways = rects is enc and self.bidirectional
+            depth = self.stack_depth("encoder_layers" if rects is enc else "decoder_layers")
             for i, rect in enumerate(rects):
-                if i:
+                if i and not self.transformer:  # a Transformer reads all positions at once: no chain
                     dy = -5.0 if both_ways else 0.0
                     self._arrow(painter, QPointF(rects[i - 1].right(), rect.center().y() + dy),
                                 QPointF(rect.left(), rect.center().y() + dy), color.darker(140))
                     if both_ways:  # the backward reading of a bidirectional encoder
                         self._arrow(painter, QPointF(rect.left(), rect.center().y() + 5),
                                     QPointF(rects[i - 1].right(), rect.center().y() + 5), color.darker(140))
-                for k in range(min(self.layers, 4) - 1, 0, -1):  # stacked layers, drawn behind
+                for k in range(min(depth, 4) - 1, 0, -1):  # stacked layers, drawn behind
                     painter.setPen(QPen(color.darker(130), 1.0))
                     painter.setBrush(color.lighter(170))
                     painter.drawRoundedRect(rect.translated(3.0 * k, -3.0 * k), 5, 5)
@@ -162,7 +182,7 @@ class DecoderDiagram(QWidget):
                     painter.drawText(QRectF(rect.left(), rect.top() - 46, cw, 16), Qt.AlignmentFlag.AlignCenter, name)
                     self._arrow(painter, QPointF(rect.center().x(), rect.top() - 2),
                                 QPointF(rect.center().x(), rect.top() - 28), color.darker(140))
-        if enc and mode != "basic":  # encoder state initialises the decoder
+        if enc and mode not in ("basic", "transformer"):  # encoder state initialises the decoder
             self._arrow(painter, QPointF(enc[-1].right(), enc[-1].center().y()),
                         QPointF(dec[0].left(), dec[0].center().y()), _ENC.darker(140))
             painter.setPen(text_pen)
@@ -179,7 +199,7 @@ class DecoderDiagram(QWidget):
                                                                                     rect.bottom() + 1), _CTX)
             painter.setPen(QPen(_CTX))
             painter.drawText(QRectF(start_x + 16, bus_y, 60, 16), Qt.AlignmentFlag.AlignLeft, "c")
-        if mode in ("feedback", "peek", "attention", "lm"):  # previous output fed back
+        if mode in ("feedback", "peek", "attention", "transformer", "lm"):  # previous output fed back
             for i in range(len(dec) - 1):
                 gap_x = dec[i].right() + 20
                 label_y = dec[i].top() - 38
@@ -187,7 +207,7 @@ class DecoderDiagram(QWidget):
                 self._path_arrow(painter, [QPointF(dec[i].center().x() + 10, label_y), QPointF(gap_x, label_y),
                                            QPointF(gap_x, top + ch + 16), QPointF(in_x, top + ch + 16),
                                            QPointF(in_x, top + ch + 1)], _DEC.darker(150), dashed=True)
-        if mode == "attention":
+        if mode in ("attention", "transformer"):
             target = dec[1]
             for rect in enc:
                 self._arrow(painter, QPointF(rect.center().x(), rect.top() - 1),
@@ -207,6 +227,7 @@ class DecoderDiagram(QWidget):
                   "feedback": "blue: encoder state starts the decoder · dashed: previous output fed back",
                   "peek": "green: encoder vector c at every step · dashed: previous output fed back",
                   "attention": "purple: attention over all encoder outputs · dashed: previous output",
+                  "transformer": "purple: cross-attention over all input positions · dashed: previous output",
                   "lm": "dashed: each output is the next input"}[mode]
         painter.setPen(text_pen)
         painter.drawText(QRectF(0, h - 18, w, 16), Qt.AlignmentFlag.AlignCenter, legend)

@@ -53,6 +53,9 @@ class Run:
     def label(self) -> str:
         cfg = self.model_config
         mode = cfg.get("mode", "?")
+        if mode == "transformer" or cfg.get("cell") == "transformer":
+            size = f"{cfg.get('encoder_layers', 2)}+{cfg.get('decoder_layers', 2)}×d{cfg.get('d_model', 128)}"
+            return f"#{self.number} {mode} {size} · {self.source}"
         extra = f"/{cfg.get('attention')}" if mode == "attention" else ""
         return f"#{self.number} {mode}{extra} {cfg.get('cell', '')} {cfg.get('units', '')}u · {self.source}"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
                                QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from playground.atomic import atomic_write
@@ -74,6 +74,11 @@ class TranslatePanel(QWidget):
         self.nbest_table.setToolTip("Beam-search n-best list with length-normalised log-probability scores")
         self.heatmap = AttentionHeatmap()
         self.heatmap.clear_attention("Attention (attention models only)")
+        self.heads_view = QComboBox()
+        self.heads_view.setToolTip("Transformer cross-attention: the mean over the last block's heads, "
+                                   "or one head of one block")
+        self.heads_view.setVisible(False)
+        self.heads_view.currentIndexChanged.connect(lambda _: self.translate_now())
 
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Beam"))
@@ -81,6 +86,7 @@ class TranslatePanel(QWidget):
         controls.addWidget(QLabel("n-best"))
         controls.addWidget(self.n_best)
         controls.addStretch(1)
+        controls.addWidget(self.heads_view)
         interactive = QWidget()
         lay = QVBoxLayout(interactive)
         lay.addWidget(self.model_label)
@@ -157,23 +163,41 @@ class TranslatePanel(QWidget):
             self.model_label.setText("The model in use is a language model: use the Generate tab.")
         else:
             self.model_label.setText(f"Model in use: {model_title(model, self._model_name())}")
-            if model.config.mode != "attention":
+            if model.config.mode not in ("attention", "transformer"):
                 self.heatmap.clear_attention(f"No attention in {model.config.mode} mode")
+            self._fill_heads(model.config)
             self.output.setText("—")
             self.nbest_table.setRowCount(0)
             if self.input.text():
                 self._debounce.start()
+
+    def _fill_heads(self, config) -> None:
+        """The head choices of a Transformer (hidden for other modes)."""
+        self.heads_view.blockSignals(True)
+        self.heads_view.clear()
+        if config.mode == "transformer":
+            self.heads_view.addItem("mean of heads (last block)", None)
+            for block in range(config.decoder_layers):
+                for head in range(config.heads):
+                    self.heads_view.addItem(f"block {block + 1} · head {head + 1}", (block, head))
+        self.heads_view.setVisible(config.mode == "transformer")
+        self.heads_view.blockSignals(False)
 
     def _model_name(self) -> str:
         return self.state.model_name if self.state is not None else ""
 
     # -- interactive -----------------------------------------------------------------------
 
-    def _decode(self, model, text, beam, n_best):
+    def _decode(self, model, text, beam, n_best, head=None):
+        """Worker thread → (model, best translation, greedy translation); with ``head``
+        (block, head) the greedy attention map is that head's."""
         predictor = self.predictor
         if predictor is None or predictor.model is not model:
             predictor = self.predictor = _predictor_for(model)
         greedy = predictor.translate([text])[0]
+        if head is not None and greedy.attention is not None:
+            rows = greedy.attention.shape[0]
+            greedy.attention = predictor.attention_heads(text, greedy.tokens)[head][:rows]
         if beam == 1 and n_best == 1:
             return model, greedy, greedy
         return model, predictor.translate([text], beam_width=beam, n_best=n_best)[0], greedy
@@ -197,7 +221,8 @@ class TranslatePanel(QWidget):
             return
         self._busy = True
         model, beam, n_best = self.model, max(self.beam.value(), self.n_best.value()), self.n_best.value()
-        run_job(lambda: self._decode(model, text, beam, n_best), lambda r: self._done(request, r),
+        head = None if self.heads_view.isHidden() else self.heads_view.currentData()
+        run_job(lambda: self._decode(model, text, beam, n_best, head), lambda r: self._done(request, r),
                 lambda message: self._failed(request, message))
 
     def _next(self):
