@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import keras_recipe  # noqa: E402
 
 MODELS = ("recipe", "attention-char", "attention-subword", "transformer-subword")
-PROBE_BATCHES = 40  # the timing probe: batches 10..40 of a throwaway run
+PROBE_BATCHES = 40  # the timing probe: a throwaway run of 40 batches
 
 
 def sample_pairs(path: str, n_train: int, n_heldout: int, seed: int):
@@ -117,11 +117,13 @@ def train_within(corpus, name, budget_s, args):
 
     Trainer(corpus, model_config, TrainConfig(epochs=1, max_batches_per_epoch=PROBE_BATCHES, **base),
             callback=probe).run()
-    first, last = min(10, len(stamps) // 2), max(stamps)  # the first batches compile
-    seconds_per_batch = (stamps[last] - stamps[first]) / max(last - first, 1)
+    # The median step after the first (compiling) batches: one stall (a collection, a
+    # retrace) inside so short a window doubled the mean and halved the planned epochs.
+    times = [stamps[i] - stamps[i - 1] for i in sorted(stamps)[1:] if i - 1 in stamps and i >= 5]
+    seconds_per_batch = sorted(times)[len(times) // 2] * 1.1
     batches = -(-len(corpus.train) // base["batch_size"])
     left = budget_s - (time.perf_counter() - start) - 15  # 15 s: the real run compiles again
-    epochs = max(1, int(left / (seconds_per_batch * batches * 1.03)))
+    epochs = max(1, round(left / (seconds_per_batch * batches)))  # the budget stops a last partial epoch
     print(f"  {name}: {seconds_per_batch * 1000:.0f} ms/batch, {batches} batches/epoch → {epochs} epochs planned",
           flush=True)
     done = []
