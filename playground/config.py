@@ -84,7 +84,8 @@ class ModelConfig:
         _check_range("encoder_layers", self.encoder_layers, 1, 12)
         _check_range("decoder_layers", self.decoder_layers, 1, 12)
         _check_range("max_positions", self.max_positions, 0, 1 << 16)
-        if isinstance(self.d_model, int) and isinstance(self.heads, int) and self.d_model % self.heads:
+        if self.is_transformer and isinstance(self.d_model, int) and isinstance(self.heads, int) \
+                and self.d_model % self.heads:
             raise ConfigError(f"d_model ({self.d_model}) must be a multiple of heads ({self.heads})")
         _check_choice("attention", self.attention, ATTENTIONS)
         _check_range("layers", self.layers, 1, 4)

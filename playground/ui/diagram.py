@@ -51,7 +51,7 @@ def stack_captions(config) -> tuple[str, str]:
         return "", ""
     lm = _option(config, "mode", "") == "lm"
     if _option(config, "mode", "") == "transformer" or _option(config, "cell", "") == "transformer":
-        block = f"Transformer d{int(_option(config, 'd_model', 128))}/{int(_option(config, 'heads', 4))} heads"
+        block = f"Transformer {int(_option(config, 'd_model', 128))}"  # short: the caption spans three cells
         decoder = f"{int(_option(config, 'decoder_layers', 2))} × {block}"
         return ("" if lm else f"{int(_option(config, 'encoder_layers', 2))} × {block}"), decoder
     cell = str(_option(config, "cell", "lstm"))

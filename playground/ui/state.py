@@ -19,8 +19,13 @@ def model_title(model, name: str = "") -> str:
     """How the app names a model: its run or file, its architecture and its data."""
     cfg = model.config
     meta = model.meta
-    what = f"{cfg.mode} {cfg.cell} {cfg.units}u, trained on {meta.get('source', '?')} " \
-           f"({meta.get('epochs_completed', 0)} epochs)"
+    if cfg.is_transformer:
+        stack = f"{cfg.encoder_layers}+{cfg.decoder_layers} blocks d{cfg.d_model}" if not cfg.is_lm else \
+            f"{cfg.decoder_layers} Transformer blocks d{cfg.d_model}"
+        arch = f"{cfg.mode} {stack}"
+    else:
+        arch = f"{cfg.mode} {cfg.cell} {cfg.units}u"
+    what = f"{arch}, trained on {meta.get('source', '?')} ({meta.get('epochs_completed', 0)} epochs)"
     return f"{name} — {what}" if name else what
 
 
