@@ -162,7 +162,9 @@ def test_translate_while_training_answers_for_the_named_model(qtbot, window):
     began = time.perf_counter()
     with qtbot.waitSignal(panel.translated, timeout=LONG) as shown:
         panel.input.setText("31415")
-    assert time.perf_counter() - began < 2.0
+    # The first answer includes compiling the search beside a training child on 2 cores
+    # (2.2 s at times on the CI machine, at this session's start commit too); an epoch is far longer.
+    assert time.perf_counter() - began < 3.0
     assert shown.args[0].source_tokens == list("31415") and panel.model is first.model
     with qtbot.waitSignal(tp.training_finished, timeout=LONG) as finished:
         tp.stop()
