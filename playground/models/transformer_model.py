@@ -15,7 +15,8 @@ from playground.models.transformer import TransformerBlock, causal_mask, sinusoi
 
 
 def cache_length(config) -> int:
-    """Positions the decoder's key/value cache holds (and learned position embeddings cover)."""
+    """Positions learned embeddings cover (and the key/value cache's length when a caller
+    gives no ``decode_length``)."""
     return int(config.max_positions) or DEFAULT_POSITIONS
 
 

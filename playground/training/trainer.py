@@ -44,8 +44,8 @@ def complete_model_config(config: ModelConfig, corpus) -> ModelConfig:
     longest_source = max((len(s) for s, _ in corpus.train), default=1)
     longest_target = max((len(t) for _, t in corpus.train), default=1)
     longest_source, longest_target = max(longest_source, 1), max(longest_target, 1)
-    # A Transformer's cache holds the longest output the predictor asks for (1.5 × the
-    # longest sequence, inputs up to twice the training length) with room to spare.
+    # Learned positions cover the longest output the predictor asks for (1.5 × the longest
+    # sequence, inputs up to twice the training length); later positions share the last one.
     positions = config.max_positions or (3 * max(longest_source, longest_target) + 4 if config.is_transformer else 0)
     return dataclasses.replace(
         config,
