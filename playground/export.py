@@ -65,18 +65,14 @@ def build_translate_fn(model):
                                                                                        dtype=tf.int32)),
         default_value=UNK_ID)
     target_tokens = tf.constant(target_vocab.tokens)
-    longest_target = max(int(model.config.max_target_length), 1)
-    greedy = search.greedy_function(model)
+    translate_ids = build_translate_ids_fn(model)
 
     def translate(texts):
         texts = _graph_normalize(texts, lowercase, unicode)
         tokens = _graph_tokenize(texts, level)
         if reverse:
             tokens = tf.reverse(tokens, axis=[1])
-        ids = source_table.lookup(tokens).to_tensor(default_value=PAD_ID)
-        ids = tf.concat([ids, tf.zeros([tf.shape(ids)[0], 1], tf.int32)], axis=1)  # never zero-length
-        max_length = tf.cast(tf.cast(tf.maximum(longest_target, tf.shape(ids)[1]), tf.float32) * 1.5, tf.int32) + 2
-        output_ids, _, _ = greedy(ids, tf.shape(ids)[0], max_length, max_length)
+        output_ids = translate_ids(source_table.lookup(tokens).to_tensor(default_value=PAD_ID))["output_ids"]
         keep = output_ids > END_ID  # drops PAD, START, END (UNK stays visible as <unk>)
         words = tf.ragged.boolean_mask(tf.gather(target_tokens, output_ids), keep)
         return {"translation": _graph_detokenize(words, level)}

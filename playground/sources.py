@@ -52,6 +52,12 @@ def is_sentence_file(source: str) -> bool:
         return False  # unreadable: loading it will say why
 
 
+def is_sentence_corpus(corpus) -> bool:
+    """A loaded corpus of sentence pairs from a file: what :func:`is_sentence_file` tells
+    before loading, without reading the file again."""
+    return corpus.kind == "pairs" and corpus.name not in {r["name"] for r in describe_tasks()}
+
+
 def recommended_training(source: str) -> dict:
     """Epochs, batch size and learning rate (and for sentence files warm-up, label smoothing
     and the optimizer) a user gets by default for ``source``."""

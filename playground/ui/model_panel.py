@@ -226,10 +226,10 @@ class ModelPanel(QWidget):
     def set_corpus(self, corpus) -> None:
         """Follows the loaded data; a sentence-pair file gets the recommended "sentences"
         preset unless the user has chosen an architecture."""
-        from playground.sources import is_sentence_file
+        from playground.sources import is_sentence_corpus
 
         self.corpus_kind = corpus.kind if corpus is not None else "pairs"
-        if corpus is not None and corpus.kind == "pairs" and not self.user_chose and is_sentence_file(corpus.name):
+        if corpus is not None and not self.user_chose and is_sentence_corpus(corpus):
             self.set_config(PRESETS["sentences"])
             self.preset.setCurrentIndex(self.preset.findText("sentences"))
             return
