@@ -88,16 +88,16 @@ def test_evaluate_uses_the_recorded_test_split(trained):
 
 def test_translate_args_stdin_and_n_best(trained):
     out, _ = trained
-    args = run_cli("translate", str(out), "123", "4567", "--json")
+    args = run_cli("translate", str(out), "123", "4567", "12a", "--json")
     rows = json.loads(args.stdout)
-    assert [r["input"] for r in rows] == ["123", "4567"]
-    piped = run_cli("translate", str(out), stdin="123\n4567\n")
+    assert [r["input"] for r in rows] == ["123", "4567", "12a"]
+    assert args.returncode == 0 and rows[2]["unknown"] == ["a"]
+    piped = run_cli("translate", str(out), stdin="123\n4567\n12a\n")
     assert piped.stdout.splitlines() == [r["output"] for r in rows]
+    assert piped.returncode == 0 and "unknown" in piped.stderr
     nbest = run_cli("translate", str(out), "123", "--beam", "4", "--n-best", "3")
     lines = nbest.stdout.strip().splitlines()
     assert len(lines) == 3 and [line.split("\t")[0] for line in lines] == ["1", "2", "3"]
-    unknown = run_cli("translate", str(out), "12a")
-    assert unknown.returncode == 0 and "unknown" in unknown.stderr
 
 
 def test_info_and_export(trained, tmp_path):

@@ -83,6 +83,9 @@ def test_pause_and_resume_from_another_thread(tiny_corpus):
     result = trainer.run()
     pauses = [e for e in seen if isinstance(e, ev.Paused)]
     assert [p.paused for p in pauses] == [True, False]
+    # Within one batch: only the batch already dispatched when pause() was called ends before it.
+    before_pause = seen[paused_at[0]:seen.index(pauses[0])]
+    assert len([e for e in before_pause if isinstance(e, ev.BatchEnd)]) <= 1
     assert result.status == "done"
 
 

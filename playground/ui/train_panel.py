@@ -442,6 +442,8 @@ class TrainPanel(QWidget):
         self.lower_tabs.setTabText(1, f"Test mistakes ({len(mistakes)})")
 
     def _on_paused(self, paused: bool):
+        if paused:
+            self._refresh()  # the plot shows every batch trained before the pause, not a timer tick later
         self.status.setText("Paused: press Resume to continue, Stop to keep the model as it is." if paused
                             else "Resumed.")
         self._update_buttons()
