@@ -23,7 +23,7 @@ def main():
     parser.add_argument("--out-dir", default="/tmp/playground-bench")
     args = parser.parse_args()
 
-    from playground.cli import build_parser, cmd_train
+    from playground import cli
     from playground.modelfile import load_model
 
     os.makedirs(args.out_dir, exist_ok=True)
@@ -31,11 +31,11 @@ def main():
     for mode in args.modes:
         out = os.path.join(args.out_dir, f"{args.source.replace(':', '_')}_{mode}")
         epochs = ["--epochs", str(args.epochs)] if args.epochs else []
-        cli_args = build_parser().parse_args(["train", args.source, "--mode", mode, "--out", out, *epochs, "--json"])
-        cli_args.seed = cli_args.seed or 0
         start = time.perf_counter()
-        cmd_train(cli_args)  # prints a JSON summary
+        code = cli.main(["train", args.source, "--mode", mode, "--out", out, *epochs, "--json"])  # seed 0
         seconds = time.perf_counter() - start
+        if code != 0:
+            raise SystemExit(f"playground train {args.source} --mode {mode} failed (exit {code})")
         metrics = load_model(out, compile=False).meta["metrics"]
         rows.append((mode, metrics, seconds))
         print(f"{args.source} {mode:<11} exact_match {metrics['exact_match']:.4f}  token_accuracy "

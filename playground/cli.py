@@ -227,7 +227,7 @@ def cmd_train(args) -> int:
              "early_stopping": args.early_stopping, "mixed_precision": args.mixed_precision}
     request = TrainRequest(source=args.source, out=str(out), data_options=_chosen_data_options(args),
                            music=_music_source_args(args), task=args.task, model=model, train=train,
-                           resume=args.resume)
+                           resume=args.resume, tensorboard=args.tensorboard)
     progress = _Progress(sys.stderr, args.json, args.interrupt, args.kept)
     session = TrainingSession(request, progress)
     session.prepare()
@@ -370,17 +370,23 @@ def cmd_generate(args) -> int:
 
 def cmd_export(args) -> int:
     from playground.paths import check_output
+    from playground.savedmodel import FORMATS
 
-    if args.format != "savedmodel":
-        raise CliError(f"unknown export format {args.format!r}. Valid options: savedmodel")
+    if args.format not in FORMATS:
+        raise CliError(f"unknown export format {args.format!r}. Valid options: {', '.join(FORMATS)}")
+    if args.quantize and args.format != "tflite":
+        raise CliError("--quantize applies to --format tflite only")
     out = check_output(args.out, "export", inputs=[args.model], force=args.force)
     from playground.modelfile import load_model
-    from playground.savedmodel import export_savedmodel
+    from playground.savedmodel import export_model
 
     model = load_model(args.model, compile=False)
-    path = export_savedmodel(model, out, model_path=str(args.model))
+    path = export_model(model, out, args.format, quantize=args.quantize, model_path=str(args.model))
     args.kept.text = f"the export is complete in {path}"
-    if model.meta.get("data_options", {}).get("level") == "subword":
+    if args.format != "savedmodel":
+        sizes = ", ".join(f"{f.name} {f.stat().st_size / 1e6:.2f} MB" for f in sorted(path.glob(f"*.{args.format}")))
+        print(f"exported {args.model} → {path} ({args.format}: {sizes}; model.json; see {path}/README.txt)")
+    elif model.meta.get("data_options", {}).get("level") == "subword":
         print(f"exported {args.model} → {path} (signature 'translate_ids': ids → ids, with source.spm, "
               f"target.spm and tokens.json; see {path}/README.txt)")
     else:

@@ -159,6 +159,9 @@ def build_parser(commands) -> argparse.ArgumentParser:
                    help="auto: all local GPUs; mirrored; multi-worker (TensorFlow, hosts from TF_CONFIG); none")
     p.add_argument("--mixed-precision", action="store_true", help="float16 compute on GPU")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue training from a model file")
+    p.add_argument("--tensorboard", metavar="DIR",
+                   help="write TensorBoard event files (losses, accuracy, exact match, learning rate, "
+                        "hyper-parameters) into DIR; view with: tensorboard --logdir DIR")
     data_args(p)
     music_args(p)
     p.add_argument("--json", action="store_true")
@@ -201,7 +204,10 @@ def build_parser(commands) -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export for other runtimes")
     p.add_argument("model")
-    p.add_argument("--format", default="savedmodel")
+    p.add_argument("--format", default="savedmodel",
+                   help="savedmodel (TensorFlow, strings in and out), onnx or tflite (encoder + decoder-step "
+                        "graphs, run by playground.portable or any ONNX/LiteRT runtime)")
+    p.add_argument("--quantize", choices=["dynamic", "float16"], help="tflite: quantise the weights")
     p.add_argument("--out", required=True)
     p.add_argument("--force", action="store_true", help=force_help)
     p.set_defaults(func=commands["export"])

@@ -13,6 +13,7 @@ import numpy as np
 MAX_GENERATED_TOKENS = 10_000  # one generation call (text or music)
 MAX_BARS = 512.0  # music generation, in bars
 MAX_BEAM_WIDTH = 64
+DEFAULT_LENGTH_PENALTY = 0.6  # beam search's GNMT length penalty exponent
 MAX_SENTENCES = 64  # pieces of one over-long input translated one by one
 MAX_STDIN_LINE_CHARS = 100_000  # one line read from standard input
 
@@ -39,3 +40,9 @@ def check_beam(beam_width, n_best) -> None:
     for name, value in (("beam_width", beam_width), ("n_best", n_best)):
         if not _is_whole(value) or not 1 <= value <= MAX_BEAM_WIDTH:
             raise ValueError(f"{name} must be a whole number from 1 to {MAX_BEAM_WIDTH}, got {value!r}")
+
+
+def output_length(max_target_length: int, source_width: int) -> int:
+    """Output tokens a decode allows for sources ``source_width`` tokens wide: room for outputs
+    a little longer than any seen in training (``max_target_length``)."""
+    return int(max(max(int(max_target_length), 1), int(source_width)) * 1.5) + 2

@@ -1,5 +1,6 @@
 """The command line through its real entry point: the exact contract other tools rely on."""
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -108,7 +109,13 @@ def test_info_and_export(trained, tmp_path):
     assert exported.returncode == 0, exported.stderr
     assert (tmp_path / "sm" / "saved_model.pb").exists()
     wrong = run_cli("export", str(out), "--format", "pickle", "--out", str(tmp_path / "x"))
-    assert wrong.returncode == 2 and "savedmodel" in wrong.stderr
+    assert wrong.returncode == 2 and "savedmodel, onnx, tflite" in wrong.stderr
+    misplaced = run_cli("export", str(out), "--format", "onnx", "--quantize", "dynamic", "--out", str(tmp_path / "x"))
+    assert misplaced.returncode == 2 and "--quantize applies to --format tflite only" in misplaced.stderr
+    if importlib.util.find_spec("tf2onnx"):
+        onnx = run_cli("export", str(out), "--format", "onnx", "--out", str(tmp_path / "onnx"))
+        assert onnx.returncode == 0, onnx.stderr
+        assert "encoder.onnx" in onnx.stdout and (tmp_path / "onnx" / "model.json").exists()
 
 
 def test_resume_continues_from_checkpoint(trained, tmp_path):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from playground.data.text import normalize
 from playground.data.vocab import END_ID, START_ID, Vocabulary
 
 
@@ -63,6 +64,19 @@ def pad_batch(sequences, length: int | None = None) -> np.ndarray:
         seq = seq[:length]
         out[i, : len(seq)] = seq
     return out
+
+
+def text_tokens(text: str, vocab: Vocabulary, *, lowercase: bool, normalize_unicode: bool,
+                reverse: bool = False) -> list[str]:
+    """``text`` normalised and split as ``vocab`` splits it (reversed if the model reads it so)."""
+    tokens = vocab.split(normalize(text, lowercase=lowercase, unicode=normalize_unicode))
+    return tokens[::-1] if reverse else tokens
+
+
+def encode_token_lists(token_lists: list[list[str]], vocab: Vocabulary):
+    """→ (ids [B, S] int32, PAD-padded (an empty list is one PAD), unknown tokens per list)."""
+    encoded = [vocab.encode_with_unknowns(tokens) for tokens in token_lists]
+    return pad_batch([np.asarray(ids or [0], np.int32) for ids, _ in encoded]), [unknown for _, unknown in encoded]
 
 
 def _pack(sequences) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -14,10 +14,10 @@ import numpy as np
 from keras import ops
 
 from playground.inference import search
-from playground.data.text import detokenize, normalize
+from playground.data.text import detokenize
 from playground.data.vocab import END_ID, Vocabulary
-from playground.limits import MAX_GENERATED_TOKENS, MAX_SENTENCES, check_beam, check_sampling
-from playground.data.batching import pad_batch
+from playground.limits import MAX_GENERATED_TOKENS, MAX_SENTENCES, check_beam, check_sampling, output_length
+from playground.data.batching import encode_token_lists, text_tokens
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;:。！？])\s+")
 
@@ -82,9 +82,8 @@ class Predictor:
 
     def tokenize(self, text: str, vocab: Vocabulary | None = None) -> list[str]:
         """Normalised ``text`` split as ``vocab`` (default: the source side's) splits it."""
-        text = normalize(text, lowercase=self.lowercase, unicode=self.normalize_unicode)
-        vocab = vocab or self.source_vocab or self.target_vocab
-        return vocab.split(text)
+        return text_tokens(text, vocab or self.source_vocab or self.target_vocab, lowercase=self.lowercase,
+                           normalize_unicode=self.normalize_unicode)
 
     def source_tokens(self, text: str) -> list[str]:
         tokens = self.tokenize(text)
@@ -98,13 +97,11 @@ class Predictor:
         if self.source_vocab is None:
             raise ValueError("This is a language model: it generates, it does not translate")
         tokens = [self.source_tokens(t) for t in texts]
-        encoded = [self.source_vocab.encode_with_unknowns(t) for t in tokens]
-        ids = pad_batch([np.asarray(e[0] or [0], np.int32) for e in encoded])
-        return ids, tokens, [e[1] for e in encoded]
+        ids, unknown = encode_token_lists(tokens, self.source_vocab)
+        return ids, tokens, unknown
 
     def _output_length(self, source_ids) -> int:
-        # Room for outputs a little longer than any seen in training.
-        return int(max(self.max_target_length, source_ids.shape[1]) * 1.5) + 2
+        return output_length(self.max_target_length, source_ids.shape[1])
 
     # -- translation -----------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from keras import ops
 
 from playground.backend.compiled import compile_inference, needs_static_shapes, random_categorical
 from playground.data.vocab import END_ID, PAD_ID, START_ID
+from playground.limits import DEFAULT_LENGTH_PENALTY
 
 NEG_INF = -1e9
 
@@ -186,7 +187,7 @@ def _build_beam(model):
 
 
 def beam_search(model, source_ids, max_length: int, beam_width: int = 4, n_best: int = 1,
-                length_penalty: float = 0.6) -> BeamResult:
+                length_penalty: float = DEFAULT_LENGTH_PENALTY) -> BeamResult:
     """``source_ids`` [B, S] → the ``n_best`` ≤ ``beam_width`` best of each item's beams."""
     if beam_width < 1 or n_best < 1:
         raise ValueError("beam_width and n_best must be at least 1")

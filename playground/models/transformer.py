@@ -161,9 +161,10 @@ class TransformerBlock(keras.layers.Layer):
         # Every row is at the same step (the searches advance all rows together), so one slice
         # is written. Past the cache's end the oldest entry is overwritten (a sliding window):
         # attention is order-free, each key already carries its position.
-        slot = [0, position[0] % capacity, 0]
-        keys = ops.slice_update(keys, slot, ops.cast(self.self_attention.project_keys(normed), keys.dtype))
-        values = ops.slice_update(values, slot, ops.cast(self.self_attention.project_values(normed), values.dtype))
+        # A masked write, not slice_update: ONNX and LiteRT have no XLA dynamic-update-slice.
+        slot = ops.equal(ops.arange(capacity), position[0] % capacity)[None, :, None]  # [1, P, 1]
+        keys = ops.where(slot, ops.cast(self.self_attention.project_keys(normed), keys.dtype), keys)
+        values = ops.where(slot, ops.cast(self.self_attention.project_values(normed), values.dtype), values)
         seen = ops.arange(capacity)[None, :] <= ops.expand_dims(position, -1)  # [B, P]
         attended, _ = self.self_attention.attend(normed, keys, values, ops.expand_dims(seen, 1))
         x = x + attended

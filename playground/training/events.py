@@ -52,6 +52,7 @@ class EpochEnd:
     samples: list = field(default_factory=list)  # [(input, expected, produced)] for fixed val items
     elapsed: float = 0.0
     checkpoint: str | None = None  # path written this epoch
+    learning_rate: float | None = None  # the optimizer's rate at the epoch's end
 
 
 @dataclass(frozen=True)

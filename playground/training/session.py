@@ -36,6 +36,7 @@ class TrainRequest:
     train: dict = field(default_factory=dict)  # TrainConfig fields chosen by the user; the rest are resolved
     resume: str | None = None  # a model file to continue (its data options and architecture win)
     backend: str | None = None  # Keras backend for a training child process (None: KERAS_BACKEND / default)
+    tensorboard: str | None = None  # a folder for TensorBoard event files of this run (None: none)
 
 
 @dataclass
@@ -163,6 +164,33 @@ class TrainingSession:
         from playground.training.trainer import Trainer
 
         self.prepare()
+        log = self._tensorboard_log()
+        if log is not None:
+            user_callback = self.callback
+
+            def both(event):
+                log(event)
+                user_callback(event)
+
+            self.callback = both
+        try:
+            return self._run(Trainer)
+        finally:
+            if log is not None:
+                log.close()
+
+    def _tensorboard_log(self):
+        """The run's TensorBoard writer (``request.tensorboard``), hyper-parameters written."""
+        if not self.request.tensorboard:
+            return None
+        from playground.training.tensorboard_log import TensorBoardLog
+
+        hparams = {**{f"model.{k}": v for k, v in self.model_config.to_dict().items()},
+                   **{f"train.{k}": v for k, v in self.train_config.to_dict().items()},
+                   "source": self.request.source}
+        return TensorBoardLog(self.request.tensorboard, hparams)
+
+    def _run(self, Trainer) -> SessionResult:  # noqa: N803 (the class, imported once above)
         trainer = Trainer(self.corpus, self.model_config, self.train_config, callback=self.callback,
                           checkpoint_path=self.request.out, resume_model=self.resume_model,
                           checkpoint_last_epoch=False)

@@ -299,7 +299,7 @@ class Trainer:
             self._emit(ev.EpochEnd(epoch, record["train_loss"], record["train_token_accuracy"],
                                    record.get("val_loss"), record.get("val_token_accuracy"),
                                    record.get("val_exact_match"), record.get("samples", []),
-                                   record["elapsed"], written))
+                                   record["elapsed"], written, record.get("learning_rate")))
             if status == "done" and self._stop.is_set():  # stopped by the EpochEnd callback itself
                 status, message = "stopped", f"Stopped after epoch {epoch + 1}"
             if status != "done":
@@ -338,7 +338,13 @@ class Trainer:
             record["val_token_accuracy"] = totals[1] / max(totals[2], 1)
             record.update(self._validation_outputs(val, target_vocab))
         record["elapsed"] = time.perf_counter() - start - self.paused_seconds
-        return {k: (round(float(v), 6) if isinstance(v, (float, np.floating)) else v) for k, v in record.items()}
+        record = {k: (round(float(v), 6) if isinstance(v, (float, np.floating)) else v) for k, v in record.items()}
+        optimizer = getattr(self.model, "optimizer", None)
+        if optimizer is not None:  # six significant digits: warm-up rates are tiny
+            import keras
+
+            record["learning_rate"] = float(f"{float(keras.ops.convert_to_numpy(optimizer.learning_rate)):.6g}")
+        return record
 
     def _validation_outputs(self, val, target_vocab) -> dict:
         """Greedy exact match on (up to) the first validation items, and a few samples

@@ -1,0 +1,140 @@
+"""An export folder as a translator or generator: ``ExportedModel(folder).translate([...])``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from playground.data.batching import encode_token_lists, text_tokens
+from playground.data.subword import SubwordError
+from playground.data.vocab import Vocabulary
+from playground.limits import check_beam, check_sampling, output_length
+from playground.portable.decoding import Decoder
+from playground.portable.manifest import ExportFolderError, read_manifest
+from playground.portable.runtime import open_graphs
+
+
+@dataclass
+class ExportedTranslation:
+    text: str
+    tokens: list
+    score: float  # log-probability (greedy) or length-normalised beam score
+    unknown: list  # input tokens missing from the source vocabulary (read as <unk>)
+    n_best: list = field(default_factory=list)  # [(text, score)] best first, with beam search
+
+
+class ExportedModel:
+    """A model exported with ``playground export --format onnx|tflite``, run with numpy and
+    onnxruntime or LiteRT (no TensorFlow, no Keras)."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        manifest = read_manifest(self.folder)
+        self.manifest = manifest
+        try:
+            self.target_vocab = Vocabulary.from_dict(manifest["target_vocab"])
+            self.source_vocab = (Vocabulary.from_dict(manifest["source_vocab"])
+                                 if manifest["task"] == "translate" else None)
+        except (SubwordError, KeyError, TypeError, ValueError) as exc:
+            raise ExportFolderError(f"{self.folder / 'model.json'}: a vocabulary is invalid ({exc})") from None
+        text = manifest["text"]
+        self.level, self.lowercase = text.get("level", "char"), bool(text.get("lowercase", False))
+        self.normalize_unicode = bool(text.get("normalize_unicode", True))
+        self.reverse_source = bool(text.get("reverse_source", False))
+        encoder, step = open_graphs(self.folder, manifest)
+        self.decoder = Decoder(encoder, step, list(manifest["states"]), bool(manifest.get("transformer")))
+        self.max_input_tokens = max(2 * int(manifest["max_source_length"]), 32)
+
+    @property
+    def is_lm(self) -> bool:
+        return self.manifest["task"] == "generate"
+
+    # -- translation -----------------------------------------------------------------------
+
+    def encode_sources(self, texts: list[str]):
+        """→ (ids [B, S] int32, tokens per text, unknown tokens per text), as the app encodes them."""
+        if self.source_vocab is None:
+            raise ValueError("This is a language model: it generates, it does not translate")
+        tokens = [text_tokens(t, self.source_vocab, lowercase=self.lowercase,
+                              normalize_unicode=self.normalize_unicode, reverse=self.reverse_source) for t in texts]
+        for t in tokens:
+            if len(t) > self.max_input_tokens:
+                raise ValueError(f"input too long: {len(t):,} tokens; this export translates at most "
+                                 f"{self.max_input_tokens} at once")
+        ids, unknown = encode_token_lists(tokens, self.source_vocab)
+        return ids, tokens, unknown
+
+    def output_ids(self, source_ids: np.ndarray, *, beam_width: int = 1, n_best: int = 1):
+        """``source_ids`` [B, S] → greedy tokens [B, L] (``beam_width`` 1), or the beams'
+        (tokens [B, n_best, L], scores [B, n_best])."""
+        limit = output_length(self.manifest["max_target_length"], np.shape(source_ids)[1])
+        if beam_width == 1 and n_best == 1:
+            return self.decoder.greedy(source_ids, limit)[0]
+        if self.manifest["mode"] == "basic":  # no feedback: beams add nothing (as in the app)
+            tokens, _, log_probs = self.decoder.greedy(source_ids, limit)
+            return tokens[:, None], log_probs[:, None]
+        tokens, scores, _ = self.decoder.beam(source_ids, limit, max(beam_width, n_best),
+                                              float(self.manifest["decoding"].get("length_penalty", 0.6)))
+        return tokens[:, :n_best], scores[:, :n_best]
+
+    def translate(self, texts: list[str], *, beam_width: int = 1, n_best: int = 1) -> list[ExportedTranslation]:
+        """Greedy (``beam_width`` 1) or beam search, one result per text."""
+        if not texts:
+            return []
+        check_beam(beam_width, n_best)
+        ids, _, unknown = self.encode_sources(texts)
+        limit = output_length(self.manifest["max_target_length"], ids.shape[1])
+        tokens, _, log_probs = self.decoder.greedy(ids, limit)
+        results = []
+        for i in range(len(texts)):
+            out = self.target_vocab.decode(tokens[i])
+            results.append(ExportedTranslation(self.target_vocab.join(out), out, float(log_probs[i]), unknown[i]))
+        if beam_width > 1 or n_best > 1:
+            beams, scores = self.output_ids(ids, beam_width=beam_width, n_best=n_best)
+            for i, result in enumerate(results):
+                result.n_best = [(self.target_vocab.join(self.target_vocab.decode(beams[i, j])), float(scores[i, j]))
+                                 for j in range(beams.shape[1])]
+                result.tokens = self.target_vocab.decode(beams[i, 0])
+                result.text, result.score = result.n_best[0]
+        return results
+
+    # -- generation ------------------------------------------------------------------------
+
+    def generate_tokens(self, seed_tokens: list[str] | None = None, *, length: int = 100, temperature: float = 1.0,
+                        top_k: int = 0, top_p: float = 1.0, seed: int = 0) -> tuple[list[str], list[str]]:
+        """Samples ``length`` tokens after ``seed_tokens`` (a primer) → (all tokens, unknown seed tokens)."""
+        check_sampling(length=length, temperature=temperature, top_k=top_k, top_p=top_p)
+        prefix, unknown = self.target_vocab.encode_with_unknowns(list(seed_tokens or []))
+        source = np.zeros((1, 1), np.int32)
+        out = self.decoder.sample(source, len(prefix) + length, prefix, temperature=temperature, top_k=top_k,
+                                  top_p=top_p, seed=seed)[0]
+        return self.target_vocab.decode(out), unknown
+
+    def generate(self, seed_text: str = "", **kwargs) -> str:
+        """Text from ``seed_text`` (a text language model) → the text, seed included."""
+        seed = text_tokens(seed_text, self.target_vocab, lowercase=self.lowercase,
+                           normalize_unicode=self.normalize_unicode) if seed_text else []
+        tokens, _ = self.generate_tokens(seed, **kwargs)
+        return self.target_vocab.join(tokens)
+
+    def generate_midi(self, path: str | Path, *, seed_tokens: list[str] | None = None, length: int = 64,
+                      temperature: float = 1.0, top_k: int = 0, seed: int = 0) -> Path:
+        """A music language model's tune, sampled after ``seed_tokens``, written as a MIDI file."""
+        music = self.manifest.get("music")
+        if not music:
+            raise ValueError("not a music model: it has no MIDI output")
+        from playground.music.encoding import decode
+        from playground.music.midi_io import write_midi
+        from playground.music.notes import Tune
+
+        tokens, _ = self.generate_tokens(seed_tokens, length=length, temperature=temperature, top_k=top_k, seed=seed)
+        notes = decode(tokens, music["encoding"], steps_per_beat=int(music["steps_per_beat"]))
+        tune = Tune(name="generated", notes=notes, tempo_bpm=float(music["tempo_bpm"]),
+                    time_signature=tuple(music["time_signature"]))
+        return write_midi(tune, path)
+
+
+def load_exported(folder: str | Path) -> ExportedModel:
+    return ExportedModel(folder)
