@@ -121,12 +121,15 @@ def test_tflite_float_and_quantised_decode_like_the_predictor(corpus, tmp_path, 
         assert same >= 0.9, (name, same)
 
 
-def test_music_language_model_exports_and_samples_a_midi_file(music_model, tmp_path):
+@pytest.mark.parametrize("export_format", ["onnx", "tflite"])
+def test_music_language_model_exports_and_samples_a_midi_file(music_model, tmp_path, export_format):
     from playground.inference.predictor import Predictor
     from playground.music.midi_io import read_midi
     from playground.savedmodel import export_model
 
-    export_model(music_model, tmp_path / "music", "onnx")
+    if export_format == "tflite":
+        pytest.importorskip("ai_edge_litert")
+    export_model(music_model, tmp_path / "music", export_format)
     predictor = Predictor(music_model)
     seed = [music_model.meta["target_vocab"]["tokens"][5]]
     greedy_like, _ = predictor.generate_tokens(seed, length=24, top_k=1, seed=0)  # top-k 1: no randomness
@@ -146,6 +149,29 @@ def test_music_language_model_exports_and_samples_a_midi_file(music_model, tmp_p
     assert len(tune.notes) > 0
 
 
+def test_text_language_model_generates_from_a_seed_like_the_app(tmp_path):
+    from playground.config import ModelConfig, TrainConfig
+    from playground.inference.predictor import Predictor
+    from playground.savedmodel import export_model
+    from playground.sources import load_any_source
+    from playground.training.trainer import Trainer
+
+    corpus = load_any_source("text:sample")
+    result = Trainer(corpus, ModelConfig(mode="lm", cell="gru", units=32, embedding_dim=8),
+                     TrainConfig(epochs=1, batch_size=32, learning_rate=1e-2, seed=0, device="cpu",
+                                 max_batches_per_epoch=20, sample_items=0)).run()
+    assert result.status == "done", result.message
+    export_model(result.model, tmp_path / "text", "onnx")
+    expected, _ = Predictor(result.model).generate("The ", length=40, top_k=1)
+    got = run_portable(f"""
+        import json
+        from playground.portable import ExportedModel
+        print(json.dumps(ExportedModel({str(tmp_path / "text")!r}).generate("The ", length=40, top_k=1)))
+    """, tmp_path)
+    assert got == expected and got.startswith("The ") and len(got) > len("The ")
+
+
+@pytest.mark.backends  # under JAX the export runs in a TensorFlow child process
 def test_a_damaged_export_folder_is_named_in_the_error(tiny_model, tmp_path):
     from playground.portable import ExportedModel, ExportFolderError
     from playground.savedmodel import ExportError, export_model

@@ -75,6 +75,18 @@ def test_export_savedmodel_in_the_background(qtbot, window, tiny_model, tmp_path
     assert (tmp_path / "saved" / "saved_model.pb").exists()
 
 
+def test_export_menu_writes_onnx_in_the_background(qtbot, window, tiny_model, tmp_path):
+    pytest.importorskip("tf2onnx")
+    window.state.set_model(tiny_model)
+    titles = [action.text() for action in window.export_menu.actions()]
+    assert titles == [title for title, _, _ in export_actions.EXPORTS.values()]
+    written = []
+    export_actions.export_model(window, "onnx", None, str(tmp_path / "onnx"), on_done=written.append)
+    qtbot.waitUntil(lambda: bool(written), timeout=LONG)
+    assert {"encoder.onnx", "decoder_step.onnx", "model.json"} <= {p.name for p in (tmp_path / "onnx").iterdir()}
+    assert "ONNX" in window.statusBar().currentMessage()
+
+
 def test_status_bar_shows_the_training_device(qtbot, window):
     assert window.device_label.text().startswith("Loading TensorFlow")
     window.start_tensorflow()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -137,8 +138,11 @@ def test_stop_keeps_usable_model_and_close_leaves_no_thread(qtbot, window, messa
     load_tiny(qtbot, window)
     tiny_settings(window, "feedback", epochs=1000, batch=16, max_batches=3)
     tp = window.train_panel
+    tp.tensorboard.setChecked(True)
     assert tp.start()
     qtbot.waitUntil(lambda: len(tp.run.epochs) >= 1, timeout=LONG)
+    log = tp.tensorboard_log
+    assert log and log.endswith(f"run-{tp.run.number}") and "tensorboard" in log
     thread = tp.runner.thread
     child = tp.runner.worker.process
     checkpoint = tp.run.checkpoint
@@ -152,6 +156,8 @@ def test_stop_keeps_usable_model_and_close_leaves_no_thread(qtbot, window, messa
     names = [t.name for t in threading.enumerate()]
     assert "playground-train" not in names
     assert not child.is_alive() and child.exitcode == 0  # the training process ended cleanly
+    events = list(Path(log).glob("events.out.tfevents.*"))  # the ticked box wrote the run's log
+    assert len(events) == 1 and events[0].stat().st_size > 0
 
 
 def test_stop_button(qtbot, window):

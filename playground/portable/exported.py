@@ -116,6 +116,8 @@ class ExportedModel:
         """Text from ``seed_text`` (a text language model) → the text, seed included."""
         seed = text_tokens(seed_text, self.target_vocab, lowercase=self.lowercase,
                            normalize_unicode=self.normalize_unicode) if seed_text else []
+        if self.level == "char" and seed_text[-1:].isspace():
+            seed.append(" ")  # normalising strips it, but a primer's final space matters (as in the app)
         tokens, _ = self.generate_tokens(seed, **kwargs)
         return self.target_vocab.join(tokens)
 

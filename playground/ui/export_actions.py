@@ -1,4 +1,4 @@
-"""File actions of the main window: open / save a model, export a SavedModel, save the
+"""File actions of the main window: open / save a model, export (SavedModel, ONNX, LiteRT), save the
 plots as PNG and the history as CSV. Slow work runs off the GUI thread; every failure is
 a message naming the file and the problem, and the app keeps its state."""
 
@@ -92,31 +92,55 @@ def save_model(window, path: str | None = None, on_done=None) -> None:
     run_job(work, done, lambda message: dialogs.error(window, "Could not save the model", message))
 
 
-def export_savedmodel(window, path: str | None = None, on_done=None) -> None:
+EXPORTS = {  # format, quantisation → (menu title, file-dialog title, folder suffix)
+    ("savedmodel", None): ("TensorFlow SavedModel…", "Export a TensorFlow SavedModel (a folder)", "-savedmodel"),
+    ("onnx", None): ("ONNX…", "Export ONNX graphs (a folder)", "-onnx"),
+    ("tflite", None): ("LiteRT / TFLite (float32)…", "Export LiteRT graphs (a folder)", "-tflite"),
+    ("tflite", "dynamic"): ("LiteRT / TFLite, int8 weights…", "Export quantised LiteRT graphs (a folder)",
+                            "-tflite-int8"),
+    ("tflite", "float16"): ("LiteRT / TFLite, float16 weights…", "Export float16 LiteRT graphs (a folder)",
+                            "-tflite-fp16"),
+}
+
+
+def export_model(window, export_format: str = "savedmodel", quantize: str | None = None, path: str | None = None,
+                 on_done=None) -> None:
+    """Exports the model in use (a worker thread; under JAX/PyTorch a TensorFlow child process)."""
     model = window.state.model
-    if model is None or model.config.is_lm:
-        dialogs.error(window, "Nothing to export", "A SavedModel export needs a translation model.")
+    if model is None:
+        dialogs.error(window, "Nothing to export", "Train a model or open one first.")
         return
-    path = path or dialogs.save_file(window, "Export a TensorFlow SavedModel (a folder)", "Folder (*)",
-                                      kind="export", suggested=suggested_name(model, "-savedmodel"))
+    if export_format == "savedmodel" and model.config.is_lm:
+        dialogs.error(window, "Nothing to export", "A SavedModel export needs a translation model; export a "
+                                                   "language model as ONNX or LiteRT.")
+        return
+    _, title, suffix = EXPORTS[(export_format, quantize)]
+    path = path or dialogs.save_file(window, title, "Folder (*)", kind="export", suggested=suggested_name(model, suffix))
     if not path:
         return
     path = dialogs.confirm_output(window, path, "export", inputs=[window.state.model_path])
     if path is None:
         return
-    window.statusBar().showMessage(f"Exporting SavedModel to {path}…")
+    label = {"savedmodel": "SavedModel", "onnx": "ONNX", "tflite": "LiteRT"}[export_format]
+    window.statusBar().showMessage(f"Exporting {label} to {path}…")
 
     def work():
-        from playground.savedmodel import export_savedmodel as export
+        from playground.savedmodel import export_model as export
 
-        return export(model, path, model_path=window.state.model_path)
+        return export(model, path, export_format, quantize=quantize, model_path=window.state.model_path)
 
     def done(written):
-        window.statusBar().showMessage(f"Exported SavedModel {written} (signature 'translate')", 8000)
+        what = ("signature 'translate'" if export_format == "savedmodel"
+                else "encoder + decoder step, model.json; run with playground.portable")
+        window.statusBar().showMessage(f"Exported {label} {written} ({what})", 8000)
         if on_done:
             on_done(written)
 
     run_job(work, done, lambda message: dialogs.error(window, "Could not export", f"{path}: {message}"))
+
+
+def export_savedmodel(window, path: str | None = None, on_done=None) -> None:
+    export_model(window, "savedmodel", None, path, on_done)
 
 
 def save_plots(window, stem: str | None = None) -> list[str]:

@@ -144,6 +144,11 @@ class MainWindow(QMainWindow):
                      "Save the current model to one file")
         self._action(file, "&Export SavedModel…", lambda: export_actions.export_savedmodel(self), "Ctrl+E",
                      "Export a TensorFlow SavedModel with a strings-to-strings 'translate' signature")
+        self.export_menu = file.addMenu("Export &as")
+        for (fmt, quantize), (title, _, _) in export_actions.EXPORTS.items():
+            self._action(self.export_menu, title,
+                         lambda _=False, f=fmt, q=quantize: export_actions.export_model(self, f, q),
+                         tip=f"Export the model in use as {title.rstrip('…')} (a folder)")
         self._action(file, "Save plots as &PNG…", lambda: export_actions.save_plots(self), "Ctrl+Shift+P",
                      "Save the training plots as PNG images")
         self._action(file, "Save history as &CSV…", lambda: export_actions.save_history_csv(self), None,

@@ -11,9 +11,9 @@ batch size and learning rate show the data's recommended values until the user s
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidget,
+                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from playground.config import DEVICES, OPTIMIZERS, TrainConfig
 from playground.training import events as ev
@@ -58,6 +58,7 @@ class TrainPanel(QWidget):
         self.runner: TrainRunner | None = None
         self.backend: str | None = None  # Keras backend of the training process (None: the app's)
         self.run = None
+        self.tensorboard_log = None  # the running job's TensorBoard folder, if any
         self.refresh_count = 0
         self.user_set: set[str] = set()  # recommendable fields the user changed
         self._programmatic = False
@@ -93,6 +94,10 @@ class TrainPanel(QWidget):
         self.device = QComboBox()
         self.device.addItems(list(DEVICES))
         self.device.setToolTip("auto: the GPU when there is one, else the CPU")
+        self.tensorboard = QCheckBox("Write a TensorBoard log")
+        self.tensorboard.setToolTip("Losses, accuracy, exact match, learning rate and hyper-parameters as "
+                                    "TensorBoard event files in the app's data folder (tensorboard/run-N); "
+                                    "view with: tensorboard --logdir FOLDER")
         self.recommendation = QLabel("")
         self.recommendation.setWordWrap(True)
         self.recommendation.setToolTip("Where epochs, batch size and learning rate come from")
@@ -150,6 +155,7 @@ class TrainPanel(QWidget):
         form.addRow("Batches/epoch", self.max_batches)
         form.addRow("Seed", self.seed)
         form.addRow("Device", self.device)
+        form.addRow("", self.tensorboard)
         box = QGroupBox("Hyperparameters")
         box.setLayout(form)
         box.setMaximumWidth(300)
@@ -308,7 +314,9 @@ class TrainPanel(QWidget):
             run.checkpoint = tempfile.mkstemp(prefix=f"run-{run.number}-", suffix=".keras")[1]
         self.run = run
         request = TrainRequest(source=corpus.name, out=run.checkpoint, data_options=corpus.options.to_dict(),
-                               model=model_config.to_dict(), train=self.chosen_settings(), backend=self.backend)
+                               model=model_config.to_dict(), train=self.chosen_settings(), backend=self.backend,
+                               tensorboard=self.tensorboard_folder(run))
+        self.tensorboard_log = request.tensorboard
         worker = TrainWorker(request, corpus)
         self.runner = TrainRunner(worker, self)
         worker.started.connect(self._on_started)
@@ -330,6 +338,14 @@ class TrainPanel(QWidget):
         self._update_buttons()
         self.training_started.emit(run)
         return True
+
+    def tensorboard_folder(self, run) -> str | None:
+        """Where this run's TensorBoard log goes when the box is ticked."""
+        if not self.tensorboard.isChecked():
+            return None
+        from playground.ui.run_store import data_dir
+
+        return str(data_dir() / "tensorboard" / f"run-{run.number}")
 
     def pause(self):
         if self.runner is not None and not self.runner.worker._pause_requested:
@@ -461,7 +477,8 @@ class TrainPanel(QWidget):
         self.progress.setRange(0, 1)
         self.progress.setValue(1 if result.status == "done" else 0)
         self.progress.setFormat(result.status)
-        self.status.setText(f"Run #{run.number}: {result.message}")
+        log = f" · TensorBoard log in {self.tensorboard_log}" if self.tensorboard_log else ""
+        self.status.setText(f"Run #{run.number}: {result.message}{log}")
         self.test_figures.setText(metrics_text(run.metrics))
         self.show_mistakes(run.mistakes)
         if result.model is not None and result.status not in ev.FAILED and self.state.model is None:
