@@ -87,47 +87,37 @@ def main():
         def app(batch):
             return [t.text for t in predictor.translate(batch)]
 
-        app_one = per_sentence_ms(app, texts[: args.timed])
-        app_batched, app_out = batched_ms(app, texts)
-        app_exact = sum(o == r for o, r in zip(app_out, references)) / len(texts)
+        baseline = {}
+
+        def row(name, translate, size_bytes):
+            """Times ``translate`` (texts → texts) and prints its line against the app's."""
+            one = per_sentence_ms(translate, texts[: args.timed])
+            batched, out = batched_ms(translate, texts)
+            exact = sum(o == r for o, r in zip(out, references)) / len(texts)
+            if not baseline:
+                baseline.update(one=one, batched=batched, exact=exact, out=out)
+            same = sum(o == a for o, a in zip(out, baseline["out"])) / len(texts)
+            print(f"  {name:<22} {size_bytes / 1e6:8.2f} {one:11.2f} {one / baseline['one']:6.2f} {batched:13.3f} "
+                  f"{batched / baseline['batched']:6.2f} {exact:7.4f} {exact - baseline['exact']:+8.4f} {same:6.3f}",
+                  flush=True)
+
         print(f"  {'decoder':<22} {'size MB':>8} {'ms/sent b1':>11} {'ratio':>6} {'ms/sent b128':>13} {'ratio':>6} "
               f"{'exact':>7} {'Δ exact':>8} {'same':>6}")
-        print(f"  {'app (compiled)':<22} {keras_bytes / 1e6:8.2f} {app_one:11.2f} {1:6.2f} {app_batched:13.3f} "
-              f"{1:6.2f} {app_exact:7.4f} {0:+8.4f} {1:6.3f}", flush=True)
+        row("app (compiled)", app, keras_bytes)
         if model.meta.get("data_options", {}).get("level") != "subword":  # strings in, strings out
             import tensorflow as tf
 
             folder = work / f"{path.stem}-savedmodel"
             export_model(model, folder, "savedmodel")
             loaded = tf.saved_model.load(str(folder))
-
-            def saved(batch):
-                return [t.decode() for t in loaded.translate(tf.constant(batch))["translation"].numpy()]
-
-            one = per_sentence_ms(saved, texts[: args.timed])
-            batched, out = batched_ms(saved, texts)
-            exact = sum(o == r for o, r in zip(out, references)) / len(texts)
-            same = sum(o == a for o, a in zip(out, app_out)) / len(texts)
-            size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
-            print(f"  {'savedmodel':<22} {size / 1e6:8.2f} {one:11.2f} {one / app_one:6.2f} {batched:13.3f} "
-                  f"{batched / app_batched:6.2f} {exact:7.4f} {exact - app_exact:+8.4f} {same:6.3f}", flush=True)
+            row("savedmodel", lambda batch: [t.decode() for t in loaded.translate(tf.constant(batch))["translation"]
+                                             .numpy()], sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()))
         for export_format, quantize in VARIANTS:
             folder = work / f"{path.stem}-{export_format}-{quantize or 'float32'}"
             export_model(model, folder, export_format, quantize=quantize)
             exported = ExportedModel(folder)
-
-            def run(batch):
-                return [t.text for t in exported.translate(batch)]
-
-            one = per_sentence_ms(run, texts[: args.timed])
-            batched, out = batched_ms(run, texts)
-            exact = sum(o == r for o, r in zip(out, references)) / len(texts)
-            same = sum(o == a for o, a in zip(out, app_out)) / len(texts)
-            name = f"{export_format} {quantize or 'float32'}"
-            print(f"  {name:<22} {folder_bytes(folder, export_format) / 1e6:8.2f} {one:11.2f} {one / app_one:6.2f} "
-                  f"{batched:13.3f} {batched / app_batched:6.2f} {exact:7.4f} {exact - app_exact:+8.4f} {same:6.3f}",
-                  flush=True)
-
+            row(f"{export_format} {quantize or 'float32'}", lambda batch: [t.text for t in exported.translate(batch)],
+                folder_bytes(folder, export_format))
 
 if __name__ == "__main__":
     main()

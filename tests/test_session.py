@@ -111,6 +111,10 @@ def test_cli_and_app_child_process_train_alike(qtbot, tmp_path, monkeypatch):
     window.model_panel.embedding.setValue(8)
     window.train_panel.epochs.setValue(2)  # the user's choice; batch size and rate stay recommended
     assert window.train_panel.batch_size.value() == 256  # digits:add's recommendation, shown
+    window.model_panel.mode.setCurrentText("transformer")  # a Transformer's recommendation: a capped rate
+    assert window.train_panel.learning_rate.value() == pytest.approx(0.002)
+    window.model_panel.mode.setCurrentText("attention")
+    assert window.train_panel.learning_rate.value() == pytest.approx(0.006)
     with qtbot.waitSignal(window.train_panel.training_finished, timeout=300_000) as finished:
         assert window.train_panel.start()
     assert finished.args[0].status == "done"

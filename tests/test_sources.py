@@ -33,6 +33,18 @@ def test_recommended_training_only_fills_gaps():
     assert recommended_training("digits:add")["epochs"] > 10
 
 
+def test_a_transformer_gets_a_warm_up_and_a_capped_rate_unless_chosen():
+    from playground.sources import TRANSFORMER_MAX_RATE, TRANSFORMER_WARMUP
+    from playground.training.session import resolve_train_config
+
+    add = resolve_train_config("digits:add", {}, transformer=True)
+    assert add.warmup_steps == TRANSFORMER_WARMUP and add.learning_rate == TRANSFORMER_MAX_RATE < 6e-3
+    assert add.epochs == 25 and add.batch_size == 256  # the task's own figures stay
+    assert resolve_train_config("digits:add", {}).learning_rate == 6e-3  # recurrent modes: unchanged
+    chosen = resolve_train_config("digits:add", {"learning_rate": 0.01, "warmup_steps": 0}, transformer=True)
+    assert chosen.learning_rate == 0.01 and chosen.warmup_steps == 0  # the user's choice wins
+
+
 def test_sentence_files_get_the_recommended_transformer_on_subwords(tmp_path):
     from playground.sources import SENTENCE_TRAINING, is_sentence_file
     from playground.training.session import TrainingSession, TrainRequest, resolve_model_config

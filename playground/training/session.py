@@ -51,12 +51,12 @@ class SessionResult:
     train_config: TrainConfig | None = None
 
 
-def resolve_train_config(source: str, chosen: dict) -> TrainConfig:
+def resolve_train_config(source: str, chosen: dict, transformer: bool = False) -> TrainConfig:
     """The settings a run of ``source`` uses: ``chosen`` fields, else the source's
-    recommendation, else the defaults."""
+    recommendation (for a Transformer when ``transformer``), else the defaults."""
     from playground.sources import recommended_training
 
-    values = {**recommended_training(source), **{k: v for k, v in chosen.items() if v is not None}}
+    values = {**recommended_training(source, transformer), **{k: v for k, v in chosen.items() if v is not None}}
     return TrainConfig.from_dict(values)
 
 
@@ -157,7 +157,7 @@ class TrainingSession:
                                "not translate")
         self.model_config = (self.resume_model.config if self.resume_model is not None
                              else resolve_model_config(request.model, task, request.source))
-        self.train_config = resolve_train_config(request.source, request.train)
+        self.train_config = resolve_train_config(request.source, request.train, self.model_config.is_transformer)
 
     def run(self) -> SessionResult:
         """Trains, evaluates and saves; failures of training are a result, not an exception."""

@@ -67,6 +67,8 @@ class MainWindow(QMainWindow):
         self.data_panel = DataPanel(self.state)
         self.model_panel = ModelPanel(self.state)
         self.train_panel = TrainPanel(self.state, self.model_panel.model_config)
+        # A Transformer's recommended rate differs (warm-up, capped rate): refresh when the architecture changes.
+        self.model_panel.config_changed.connect(self.train_panel.show_recommended)
         self.runs_panel = RunsPanel(self.state)
         self.translate_panel = TranslatePanel(self.state)
         self.generate_panel = GeneratePanel(self.state)

@@ -215,17 +215,24 @@ class TrainPanel(QWidget):
                 "early_stopping": self.early_stopping.value(), "seed": self.seed.value(),
                 "device": self.device.currentText(), "max_batches_per_epoch": self.max_batches.value()}
 
-    def train_config(self) -> TrainConfig:
+    def train_config(self, transformer: bool = False) -> TrainConfig:
         """The settings a run started now would use (recommendations resolved)."""
-        return resolve_train_config(self._source(), self.chosen_settings())
+        return resolve_train_config(self._source(), self.chosen_settings(), transformer)
 
     def _source(self) -> str:
         corpus = self.state.corpus
         return corpus.name if corpus is not None else ""
 
+    def _model_is_transformer(self) -> bool:
+        try:
+            config = self.model_config_fn() if self.model_config_fn else None
+        except ValueError:  # the Model view says what is wrong
+            return False
+        return bool(config is not None and config.is_transformer)
+
     def show_recommended(self) -> None:
         """Shows the resolved values in the recommendable fields the user left alone."""
-        config = self.train_config()
+        config = self.train_config(self._model_is_transformer())
         self._programmatic = True
         try:
             for name in RECOMMENDED:
@@ -302,7 +309,7 @@ class TrainPanel(QWidget):
                 from playground.config import ModelConfig
 
                 model_config = ModelConfig(mode="lm" if corpus.kind != "pairs" else "attention")
-            train_config = self.train_config()
+            train_config = self.train_config(model_config.is_transformer)
         except ValueError as exc:
             dialogs.error(self, "Invalid settings", str(exc))
             return False
