@@ -7,6 +7,8 @@ import argparse
 import math
 import sys
 
+from playground.exports import QUANTIZATIONS
+
 EXIT_ERROR = 2
 
 
@@ -207,7 +209,7 @@ def build_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--format", default="savedmodel",
                    help="savedmodel (TensorFlow, strings in and out), onnx or tflite (encoder + decoder-step "
                         "graphs, run by playground.portable or any ONNX/LiteRT runtime)")
-    p.add_argument("--quantize", choices=["dynamic", "float16"], help="tflite: quantise the weights")
+    p.add_argument("--quantize", choices=QUANTIZATIONS, help="tflite: quantise the weights")
     p.add_argument("--out", required=True)
     p.add_argument("--force", action="store_true", help=force_help)
     p.set_defaults(func=commands["export"])

@@ -42,6 +42,12 @@ def check_beam(beam_width, n_best) -> None:
             raise ValueError(f"{name} must be a whole number from 1 to {MAX_BEAM_WIDTH}, got {value!r}")
 
 
+def max_input_tokens(max_source_length: int) -> int:
+    """The longest input translated at once: inputs far longer than any seen in training give
+    garbage and cost time and memory, so twice the longest training input (at least 32)."""
+    return max(2 * int(max_source_length), 32)
+
+
 def output_length(max_target_length: int, source_width: int) -> int:
     """Output tokens a decode allows for sources ``source_width`` tokens wide: room for outputs
     a little longer than any seen in training (``max_target_length``)."""

@@ -12,6 +12,8 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+from playground.exports import QUANTIZATIONS
+
 EXPORT_TIMEOUT_S = 900
 FORMATS = ("savedmodel", "onnx", "tflite")
 
@@ -30,6 +32,8 @@ def export_model(model, path, export_format: str = "savedmodel", *, quantize: st
         raise ExportError(f"unknown export format {export_format!r}. Valid options: {', '.join(FORMATS)}")
     if quantize is not None and export_format != "tflite":
         raise ExportError("--quantize applies to the tflite format only")
+    if quantize is not None and quantize not in QUANTIZATIONS:
+        raise ExportError(f"unknown quantisation {quantize!r}. Valid options: {', '.join(QUANTIZATIONS)}")
     if export_format == "savedmodel" and model.config.is_lm:
         raise ExportError("Only translation models have a 'translate' signature; this is a language model "
                           "(export it as onnx or tflite)")

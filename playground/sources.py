@@ -68,12 +68,10 @@ def recommended_training(source: str, transformer: bool = False) -> dict:
     and the optimizer) a user gets by default for ``source``; a Transformer also gets a
     warm-up and at most :data:`TRANSFORMER_MAX_RATE` (digits:add, measured: no warm-up at 0.006
     gives exact match 0.007, 300 warm-up batches at 0.002 give 1.000)."""
-    if is_sentence_file(source):
-        return {**DEFAULT_TRAINING, **SENTENCE_TRAINING, **RECOMMENDED_TRAINING.get(str(source), {})}
-    values = {**DEFAULT_TRAINING, **RECOMMENDED_TRAINING.get(str(source), {})}
-    if transformer:
-        values.update(warmup_steps=TRANSFORMER_WARMUP,
-                      learning_rate=min(values.get("learning_rate", TRANSFORMER_MAX_RATE), TRANSFORMER_MAX_RATE))
+    sentences = SENTENCE_TRAINING if is_sentence_file(source) else {}
+    values = {**DEFAULT_TRAINING, **sentences, **RECOMMENDED_TRAINING.get(str(source), {})}
+    if transformer and not sentences:  # sentence files have their own Transformer schedule
+        values.update(warmup_steps=TRANSFORMER_WARMUP, learning_rate=min(values["learning_rate"], TRANSFORMER_MAX_RATE))
     return values
 _MIDI_SUFFIXES = (".mid", ".midi")
 

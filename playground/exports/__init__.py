@@ -7,5 +7,4 @@ stay outside the graphs, in :mod:`playground.portable` (numpy), so a runtime nee
 support and any search (greedy, beam, sampling) runs over the same two graphs.
 """
 
-PORTABLE_FORMATS = ("onnx", "tflite")
 QUANTIZATIONS = ("dynamic", "float16")

@@ -37,10 +37,11 @@ class Graphs:
                 "states": self.state_names, "state_dtypes": self.state_dtypes}
 
 
-def _spec(value, name: str, batch=None) -> tf.TensorSpec:
-    """A spec for tensors like ``value``: batch ``batch`` (None: any), middle dims free,
-    the last (feature) dim fixed for rank ≥ 2."""
-    shape = [batch] + [None] * max(len(value.shape) - 2, 0) + ([int(value.shape[-1])] if len(value.shape) > 1 else [])
+def _spec(value, name: str) -> tf.TensorSpec:
+    """A spec for tensors like ``value``: any batch, middle dims free, the last (feature) dim
+    fixed for rank ≥ 2."""
+    rank = len(value.shape)
+    shape = [None] * (rank - 1) + [int(value.shape[-1])] if rank > 1 else [None]
     return tf.TensorSpec(shape, tf.as_dtype(value.dtype), name=name)
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from playground.exports import QUANTIZATIONS
 from playground.exports.graphs import build_graphs
 
 
@@ -32,8 +31,6 @@ def write_tflite(model, folder: Path, quantize: str | None = None) -> dict:
     """Writes ``encoder.tflite`` and ``decoder_step.tflite`` (signatures of the same names)
     → the layout for ``model.json``. The encoder takes one sequence at a time: the
     converter lowers the recurrent encoders' masked loops only for a fixed batch."""
-    if quantize is not None and quantize not in QUANTIZATIONS:
-        raise ValueError(f"unknown quantisation {quantize!r}. Valid options: {', '.join(QUANTIZATIONS)}")
     graphs = build_graphs(model, encoder_batch=1)
     for name, function, signature in (("encoder", graphs.encoder, graphs.encoder_signature),
                                       ("decoder_step", graphs.step, graphs.step_signature)):

@@ -16,7 +16,8 @@ from keras import ops
 from playground.inference import search
 from playground.data.text import detokenize
 from playground.data.vocab import END_ID, Vocabulary
-from playground.limits import MAX_GENERATED_TOKENS, MAX_SENTENCES, check_beam, check_sampling, output_length
+from playground.limits import (MAX_GENERATED_TOKENS, MAX_SENTENCES, check_beam, check_sampling, max_input_tokens,
+                               output_length)
 from playground.data.batching import encode_token_lists, text_tokens
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;:。！？])\s+")
@@ -57,9 +58,7 @@ class Predictor:
         self.normalize_unicode = bool(options.get("normalize_unicode", True))
         self.reverse_source = bool(options.get("reverse_source", False))
         self.max_target_length = max(int(self.config.max_target_length), 1)
-        # Inputs far longer than any seen in training give garbage and cost time and memory
-        # (output length grows with input length): the cap is twice the longest training input.
-        self.max_input_tokens = max(2 * int(self.config.max_source_length), 32)
+        self.max_input_tokens = max_input_tokens(self.config.max_source_length)
 
     @property
     def is_lm(self) -> bool:

@@ -5,7 +5,7 @@ plus two graphs) and translates or generates with greedy, beam or sampling searc
 in numpy over the graphs, like the app's compiled searches in :mod:`playground.inference.search`.
 """
 
-from playground.portable.exported import ExportedModel, load_exported
+from playground.portable.exported import ExportedModel
 from playground.portable.manifest import ExportFolderError
 
-__all__ = ["ExportedModel", "ExportFolderError", "load_exported"]
+__all__ = ["ExportedModel", "ExportFolderError"]

@@ -72,7 +72,6 @@ class Decoder:
         batch = len(source)
         encoded = {name: np.repeat(value, width, axis=0) for name, value in encoded.items()}  # beams adjacent
         states = [encoded[name] for name in self.states]
-        vocab = None
         scores = np.tile(np.where(np.arange(width) == 0, 0.0, NEG_INF), (batch, 1))  # only beam 0 is live
         previous = np.full(batch * width, START_ID, np.int32)
         finished = np.zeros((batch, width), bool)

@@ -10,7 +10,7 @@ import numpy as np
 from playground.data.batching import encode_token_lists, text_tokens
 from playground.data.subword import SubwordError
 from playground.data.vocab import Vocabulary
-from playground.limits import check_beam, check_sampling, output_length
+from playground.limits import DEFAULT_LENGTH_PENALTY, check_beam, check_sampling, max_input_tokens, output_length
 from playground.portable.decoding import Decoder
 from playground.portable.manifest import ExportFolderError, read_manifest
 from playground.portable.runtime import open_graphs
@@ -45,7 +45,7 @@ class ExportedModel:
         self.reverse_source = bool(text.get("reverse_source", False))
         encoder, step = open_graphs(self.folder, manifest)
         self.decoder = Decoder(encoder, step, list(manifest["states"]), bool(manifest.get("transformer")))
-        self.max_input_tokens = max(2 * int(manifest["max_source_length"]), 32)
+        self.max_input_tokens = max_input_tokens(manifest["max_source_length"])
 
     @property
     def is_lm(self) -> bool:
@@ -67,16 +67,15 @@ class ExportedModel:
         return ids, tokens, unknown
 
     def output_ids(self, source_ids: np.ndarray, *, beam_width: int = 1, n_best: int = 1):
-        """``source_ids`` [B, S] → greedy tokens [B, L] (``beam_width`` 1), or the beams'
-        (tokens [B, n_best, L], scores [B, n_best])."""
+        """``source_ids`` [B, S] → (tokens [B, n_best, L], scores [B, n_best]): greedy
+        log-probabilities for ``beam_width`` 1 (and for basic mode, as in the app: without
+        feedback beams add nothing), else length-normalised beam scores, best first."""
         limit = output_length(self.manifest["max_target_length"], np.shape(source_ids)[1])
-        if beam_width == 1 and n_best == 1:
-            return self.decoder.greedy(source_ids, limit)[0]
-        if self.manifest["mode"] == "basic":  # no feedback: beams add nothing (as in the app)
+        if (beam_width == 1 and n_best == 1) or self.manifest["mode"] == "basic":
             tokens, _, log_probs = self.decoder.greedy(source_ids, limit)
             return tokens[:, None], log_probs[:, None]
-        tokens, scores, _ = self.decoder.beam(source_ids, limit, max(beam_width, n_best),
-                                              float(self.manifest["decoding"].get("length_penalty", 0.6)))
+        length_penalty = float(self.manifest["decoding"].get("length_penalty", DEFAULT_LENGTH_PENALTY))
+        tokens, scores, _ = self.decoder.beam(source_ids, limit, max(beam_width, n_best), length_penalty)
         return tokens[:, :n_best], scores[:, :n_best]
 
     def translate(self, texts: list[str], *, beam_width: int = 1, n_best: int = 1) -> list[ExportedTranslation]:
@@ -85,19 +84,13 @@ class ExportedModel:
             return []
         check_beam(beam_width, n_best)
         ids, _, unknown = self.encode_sources(texts)
-        limit = output_length(self.manifest["max_target_length"], ids.shape[1])
-        tokens, _, log_probs = self.decoder.greedy(ids, limit)
+        tokens, scores = self.output_ids(ids, beam_width=beam_width, n_best=n_best)
         results = []
         for i in range(len(texts)):
-            out = self.target_vocab.decode(tokens[i])
-            results.append(ExportedTranslation(self.target_vocab.join(out), out, float(log_probs[i]), unknown[i]))
-        if beam_width > 1 or n_best > 1:
-            beams, scores = self.output_ids(ids, beam_width=beam_width, n_best=n_best)
-            for i, result in enumerate(results):
-                result.n_best = [(self.target_vocab.join(self.target_vocab.decode(beams[i, j])), float(scores[i, j]))
-                                 for j in range(beams.shape[1])]
-                result.tokens = self.target_vocab.decode(beams[i, 0])
-                result.text, result.score = result.n_best[0]
+            outputs = [self.target_vocab.decode(row) for row in tokens[i]]
+            n_best_list = [(self.target_vocab.join(out), float(score)) for out, score in zip(outputs, scores[i])]
+            results.append(ExportedTranslation(n_best_list[0][0], outputs[0], n_best_list[0][1], unknown[i],
+                                               n_best_list if beam_width > 1 or n_best > 1 else []))
         return results
 
     # -- generation ------------------------------------------------------------------------
@@ -136,7 +129,3 @@ class ExportedModel:
         tune = Tune(name="generated", notes=notes, tempo_bpm=float(music["tempo_bpm"]),
                     time_signature=tuple(music["time_signature"]))
         return write_midi(tune, path)
-
-
-def load_exported(folder: str | Path) -> ExportedModel:
-    return ExportedModel(folder)

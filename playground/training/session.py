@@ -161,12 +161,10 @@ class TrainingSession:
 
     def run(self) -> SessionResult:
         """Trains, evaluates and saves; failures of training are a result, not an exception."""
-        from playground.training.trainer import Trainer
-
         self.prepare()
         log = self._tensorboard_log()
+        user_callback = self.callback
         if log is not None:
-            user_callback = self.callback
 
             def both(event):
                 log(event)
@@ -174,8 +172,9 @@ class TrainingSession:
 
             self.callback = both
         try:
-            return self._run(Trainer)
+            return self._run()
         finally:
+            self.callback = user_callback
             if log is not None:
                 log.close()
 
@@ -190,7 +189,9 @@ class TrainingSession:
                    "source": self.request.source}
         return TensorBoardLog(self.request.tensorboard, hparams)
 
-    def _run(self, Trainer) -> SessionResult:  # noqa: N803 (the class, imported once above)
+    def _run(self) -> SessionResult:
+        from playground.training.trainer import Trainer
+
         trainer = Trainer(self.corpus, self.model_config, self.train_config, callback=self.callback,
                           checkpoint_path=self.request.out, resume_model=self.resume_model,
                           checkpoint_last_epoch=False)

@@ -36,7 +36,7 @@ def _hparams(values: dict) -> dict:
 
 
 class TensorBoardLog:
-    """An event callback: feed it the trainer's events; closes itself at TrainFinished."""
+    """An event callback: feed it the session's events, then :meth:`close` it."""
 
     def __init__(self, folder: str | os.PathLike, hparams: dict):
         try:
@@ -56,7 +56,6 @@ class TensorBoardLog:
         self._records = RecordWriter(self._file)
         self._event(file_version="brain.Event:2")
         self._event(summary=_hparams_summary(_hparams(hparams)))
-        self.step = 0
 
     def _event(self, step: int = 0, **fields) -> None:
         from tensorboard.compat.proto import event_pb2
@@ -73,7 +72,6 @@ class TensorBoardLog:
         if self._file.closed:
             return
         if isinstance(event, ev.BatchEnd):
-            self.step = event.step
             self.scalar("batch/loss", event.loss, event.step)
         elif isinstance(event, ev.EpochEnd):
             for tag, name in EPOCH_SCALARS.items():
@@ -86,8 +84,6 @@ class TensorBoardLog:
                 if isinstance(event.metrics.get(name), (int, float)):
                     self.scalar(f"test/{name}", event.metrics[name], 0)
             self._file.flush()
-        elif isinstance(event, ev.TrainFinished) and event.status in ev.FAILED:
-            self.close()
 
     def close(self) -> None:
         if not self._file.closed:

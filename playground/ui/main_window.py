@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
         self.model_panel = ModelPanel(self.state)
         self.train_panel = TrainPanel(self.state, self.model_panel.model_config)
         # A Transformer's recommended rate differs (warm-up, capped rate): refresh when the architecture changes.
-        self.model_panel.config_changed.connect(self.train_panel.show_recommended)
+        self.model_panel.config_changed.connect(self.train_panel.model_changed)
         self.runs_panel = RunsPanel(self.state)
         self.translate_panel = TranslatePanel(self.state)
         self.generate_panel = GeneratePanel(self.state)

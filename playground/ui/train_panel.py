@@ -59,6 +59,7 @@ class TrainPanel(QWidget):
         self.backend: str | None = None  # Keras backend of the training process (None: the app's)
         self.run = None
         self.tensorboard_log = None  # the running job's TensorBoard folder, if any
+        self._transformer_shown = False  # the recommendation shown is a Transformer's
         self.refresh_count = 0
         self.user_set: set[str] = set()  # recommendable fields the user changed
         self._programmatic = False
@@ -230,9 +231,17 @@ class TrainPanel(QWidget):
             return False
         return bool(config is not None and config.is_transformer)
 
+    def model_changed(self) -> None:
+        """The Model view changed: the recommendation differs only between a Transformer and
+        the recurrent modes, so it is resolved again (reading a sentence file's head) only then."""
+        transformer = self._model_is_transformer()
+        if transformer != self._transformer_shown:
+            self.show_recommended()
+
     def show_recommended(self) -> None:
         """Shows the resolved values in the recommendable fields the user left alone."""
-        config = self.train_config(self._model_is_transformer())
+        self._transformer_shown = self._model_is_transformer()
+        config = self.train_config(self._transformer_shown)
         self._programmatic = True
         try:
             for name in RECOMMENDED:

@@ -75,8 +75,7 @@ def ensure_tensorflow() -> str:
 def user_message(exc: BaseException) -> str:
     """One line for the user: the core's errors already name the file and the problem."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    known = ("DataError", "ModelFileError", "ConfigError", "ExportError", "DeviceError", "BackendError",
-             "TensorBoardError")
+    known = ("DataError", "ModelFileError", "ConfigError", "ExportError", "DeviceError", "BackendError")
     if type(exc).__name__ in known or isinstance(exc, (OSError, ValueError)):
         return text or type(exc).__name__
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
