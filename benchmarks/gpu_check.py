@@ -3,6 +3,7 @@ same run's CPU figures for the ratio.
 
     KERAS_BACKEND=jax python benchmarks/gpu_check.py                 # GPU, then a CPU child
     KERAS_BACKEND=jax python benchmarks/gpu_check.py --skip-cpu
+    KERAS_BACKEND=jax python benchmarks/gpu_check.py --skip-cpu --compare cudnn cudnn-unmasked unrolled
     python benchmarks/gpu_check.py --data PATH --pairs 10000 --epochs 3
 
 Data: the first ``--pairs`` lines of tatoeba-eng-fra.txt (English → French, characters),
@@ -17,7 +18,8 @@ over the later epochs), the loss after each epoch. Decoding (greedy, ``playgroun
 sentences at once), and beam 4 batched, on held-out sentences after the training slice (``keras_recipe.held_out_pairs``).
 The CPU figures come from a child process of this script with the GPU hidden
 (``JAX_PLATFORMS=cpu``, ``CUDA_VISIBLE_DEVICES=``), on ``--cpu-pairs`` pairs (the rate is
-per sample, so the ratio holds).
+per sample, so the ratio holds). ``--compare`` trains again in the same process with the
+LSTMs run other ways (``playground.backend.rnn.KERNELS``) and prints each one's time ratio.
 """
 
 from __future__ import annotations
@@ -103,6 +105,11 @@ def run(args) -> dict:
     from playground.backend.loading import load_backend
 
     backend = load_backend(quiet=True)
+    from playground.backend import rnn
+
+    rnn.kernels = args.kernels
+    print(f"backend {backend}; LSTMs on a GPU as {args.kernels}; masked LSTM here: "
+          f"{'cuDNN (fused, per-row lengths)' if rnn.fused_lstm_available() else 'Keras loop'}", flush=True)
     lines = keras_recipe.read_lines(args.data)
     pairs = keras_recipe.recipe_pairs(lines, args.pairs)
     held_out = [s for s, _ in keras_recipe.held_out_pairs(lines, args.pairs, args.decode_sentences)]
@@ -116,6 +123,20 @@ def run(args) -> dict:
         print(f"[{report['device']}] batch {batch_size}: seconds per epoch {[round(s, 3) for s in figures['seconds']]} "
               f"(first includes compiling), loss after each epoch {figures['losses']}, "
               f"{figures['samples_per_s']:,.0f} samples/s, {figures['epoch_s']:.3f} s per epoch", flush=True)
+    for kernels in args.compare:
+        # Same process, same data: another way of running the LSTMs, for the ratio.
+        rnn.kernels = kernels
+        report.setdefault("compare", {})[kernels] = {}
+        for batch_size in args.batch_sizes:
+            figures, _ = train_figures(corpus, batch_size, args.epochs, args.device)
+            figures.pop("device")
+            report["compare"][kernels][batch_size] = figures
+            ratio = figures["epoch_s"] / report["batches"][batch_size]["epoch_s"]
+            print(f"[{report['device']}] batch {batch_size}, LSTMs as {kernels}: seconds per epoch "
+                  f"{[round(s, 3) for s in figures['seconds']]}, loss {figures['losses']}, "
+                  f"{figures['samples_per_s']:,.0f} samples/s, {figures['epoch_s']:.3f} s per epoch "
+                  f"({ratio:.2f}x the time of {args.kernels})", flush=True)
+        rnn.kernels = args.kernels
     report["decode"] = decode_figures(model, held_out)
     d = report["decode"]
     print(f"[{report['device']}] greedy decode: {d['greedy_batch1_ms']:.2f} ms per sentence at batch 1, "
@@ -134,6 +155,10 @@ def main():
     parser.add_argument("--device", default="auto")
     parser.add_argument("--cpu-pairs", type=int, default=2000)
     parser.add_argument("--skip-cpu", action="store_true")
+    kernels = ("scan", "cudnn", "cudnn-unmasked", "unrolled")  # playground.backend.rnn.KERNELS
+    parser.add_argument("--kernels", choices=kernels, default="scan", help="how LSTMs run on a GPU under JAX")
+    parser.add_argument("--compare", nargs="*", choices=kernels, default=[],
+                        help="also train with these (same process) and print the time ratios")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
     if not os.path.exists(args.data):

@@ -1,4 +1,4 @@
-"""Custom layers: attention scores and the bidirectional state bridge.
+"""Custom layers: attention scores, the bidirectional state bridge, the padded-source LSTM.
 
 Every layer is registered for Keras serialization with a complete ``get_config``.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from playground.backend.rnn import lstm_route, masked_lstm
 from playground.config import ATTENTIONS
 
 PACKAGE = "playground"
@@ -91,3 +92,35 @@ class StateBridge(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class PaddedLSTM(keras.layers.LSTM):
+    """A Keras LSTM over right-padded sequences (the encoder's sources, the decoder's targets).
+
+    Same weights and results as Keras's LSTM; only how it runs is chosen per backend and
+    device (:func:`playground.backend.rnn.lstm_route`): a masked run as one fused cuDNN call
+    under JAX on a GPU, and no cuDNN attempt for work placed on a CPU. ``sequences``
+    [B, T, I], ``mask`` [B, T] true on a prefix of each row, or none.
+    """
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        route = lstm_route(masked=mask is not None)
+        if route == "fused" and not self.go_backwards and not self.dropout and not self.recurrent_dropout:
+            fused = masked_lstm(sequences, mask, initial_state[0], initial_state[1],
+                                ops.convert_to_tensor(self.cell.kernel),
+                                ops.convert_to_tensor(self.cell.recurrent_kernel),
+                                None if self.cell.bias is None else ops.convert_to_tensor(self.cell.bias))
+            if fused is not None:
+                outputs, h, c = fused
+                return h, (outputs if self.return_sequences else ops.expand_dims(h, 1)), [h, c]
+        if route in ("scan", "unrolled"):
+            # keras.layers.RNN's loop: LSTM's own inner_loop would try cuDNN first.
+            unroll, self.unroll = self.unroll, route == "unrolled"
+            try:
+                return keras.layers.RNN.inner_loop(self, sequences, initial_state, mask, training=training)
+            finally:
+                self.unroll = unroll
+        return super().inner_loop(sequences, initial_state, mask, training=training)

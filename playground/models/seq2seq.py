@@ -21,10 +21,10 @@ import keras
 from keras import ops
 
 from playground.config import ModelConfig
-from playground.models.layers import PACKAGE, Attention, StateBridge
+from playground.models.layers import PACKAGE, Attention, PaddedLSTM, StateBridge
 from playground.models.transformer_model import TransformerParts
 
-_RNN_LAYERS = {"rnn": keras.layers.SimpleRNN, "gru": keras.layers.GRU, "lstm": keras.layers.LSTM}
+_RNN_LAYERS = {"rnn": keras.layers.SimpleRNN, "gru": keras.layers.GRU, "lstm": PaddedLSTM}
 
 
 def states_per_layer(cell: str) -> int:
