@@ -48,9 +48,13 @@ def test_every_combination_builds_and_decodes(mode, cell, layers, bidirectional)
 
 
 # Training compiles a step per model: each mode × cell once, deep and (where allowed)
-# bidirectional, so stacking and the state bridges get gradients too.
-TRAINED = [(mode, cell, 2, mode != "lm") for mode, cell in itertools.product(
-    ["basic", "feedback", "peek", "attention", "lm"], ["rnn", "gru", "lstm"])]
+# bidirectional, so stacking and the state bridges get gradients too. Under another backend
+# every mode and every cell trains once (LSTM in every mode, GRU and SimpleRNN in one each):
+# the cells' own code is Keras's per backend, the modes' is ours.
+TRAINED = [pytest.param(mode, cell, 2, mode != "lm",
+                        marks=[] if cell == "lstm" or (mode, cell) in {("attention", "gru"), ("feedback", "rnn")}
+                        else [pytest.mark.tensorflow_only])
+           for mode, cell in itertools.product(["basic", "feedback", "peek", "attention", "lm"], ["rnn", "gru", "lstm"])]
 TRAINED += [("transformer", "lstm", 1, False), ("lm", "transformer", 1, False)]
 
 

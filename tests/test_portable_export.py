@@ -18,7 +18,6 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("tf2onnx")
 
 MODES = ["basic", "feedback", "peek", "attention", "transformer"]
-TRANSFORMER = dict(d_model=16, heads=2, ff_dim=32, encoder_layers=1, decoder_layers=1)
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +28,25 @@ def corpus():
     return load_source("digits:reverse", DataOptions(task_size=1000, seed=0))
 
 
-def trained(corpus, mode):
-    result = train_tiny(corpus, mode, epochs=6, **(TRANSFORMER if mode == "transformer" else {"units": 32}))
-    assert result.status == "done", result.message
-    return result.model
+# Attention and the Transformer are wide enough that the LiteRT converter quantises their
+# weights (it leaves tensors under 1,024 values), so the ONNX and LiteRT tests share them.
+SIZES = {"attention": {"units": 64},
+         "transformer": dict(d_model=64, heads=2, ff_dim=128, encoder_layers=1, decoder_layers=1)}
+
+
+@pytest.fixture(scope="module")
+def trained(corpus):
+    """mode → a model trained 6 epochs on ``corpus`` (each trained once, when first asked for)."""
+    models = {}
+
+    def get(mode):
+        if mode not in models:
+            result = train_tiny(corpus, mode, epochs=6, **SIZES.get(mode, {"units": 32}))
+            assert result.status == "done", result.message
+            models[mode] = result.model
+        return models[mode]
+
+    return get
 
 
 def run_portable(code: str, tmp_path) -> object:
@@ -50,7 +64,7 @@ def run_portable(code: str, tmp_path) -> object:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_onnx_decodes_every_mode_like_the_predictor(corpus, tmp_path):
+def test_onnx_decodes_every_mode_like_the_predictor(corpus, trained, tmp_path):
     from playground.inference.predictor import Predictor
     from playground.savedmodel import export_model
 
@@ -58,7 +72,7 @@ def test_onnx_decodes_every_mode_like_the_predictor(corpus, tmp_path):
     assert len(texts) == 100
     expected = {}
     for mode in MODES:
-        model = trained(corpus, mode)
+        model = trained(mode)
         folder = export_model(model, tmp_path / mode, "onnx")
         assert sorted(p.name for p in folder.iterdir()) == ["README.txt", "decoder_step.onnx", "encoder.onnx",
                                                            "model.json", "playground-export.json"]
@@ -88,16 +102,12 @@ def test_onnx_decodes_every_mode_like_the_predictor(corpus, tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["attention", "transformer"])
-def test_tflite_float_and_quantised_decode_like_the_predictor(corpus, tmp_path, mode):
+def test_tflite_float_and_quantised_decode_like_the_predictor(corpus, trained, tmp_path, mode):
     from playground.inference.predictor import Predictor
     from playground.savedmodel import export_model
 
     pytest.importorskip("ai_edge_litert")
-    # Wide enough that the converter quantises the weights (it leaves tensors under 1,024 values).
-    wide = dict(TRANSFORMER, d_model=64, ff_dim=128) if mode == "transformer" else {"units": 64}
-    result = train_tiny(corpus, mode, epochs=6, **wide)
-    assert result.status == "done", result.message
-    model = result.model
+    model = trained(mode)
     texts = ["".join(source) for source, _ in corpus.raw_test][:100]
     expected = [t.text for t in Predictor(model).translate(texts)]
     for quantize in (None, "dynamic", "float16"):

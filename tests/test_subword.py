@@ -112,7 +112,7 @@ def test_subword_model_file_holds_its_pieces_and_translates_the_same(subword_tra
     assert 0 <= metrics["chrf"] <= 100 and metrics["n"] == 50
 
 
-@pytest.mark.backends
+# TensorFlow only: the export under another backend (a TF child process) is test_export's.
 def test_subword_transformer_savedmodel_translates_like_the_predictor(subword_transformer, tmp_path):
     from playground.inference.predictor import Predictor
     from playground.savedmodel import export_savedmodel
