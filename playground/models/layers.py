@@ -99,9 +99,10 @@ class PaddedLSTM(keras.layers.LSTM):
     """A Keras LSTM over right-padded sequences (the encoder's sources, the decoder's targets).
 
     Same weights and results as Keras's LSTM; only how it runs is chosen per backend and
-    device (:func:`playground.backend.rnn.lstm_route`): a masked run as one fused cuDNN call
-    under JAX on a GPU, and no cuDNN attempt for work placed on a CPU. ``sequences``
-    [B, T, I], ``mask`` [B, T] true on a prefix of each row, or none.
+    device (:func:`playground.backend.rnn.lstm_route`): under JAX on a GPU Keras's loop (the
+    fastest measured there) or, where chosen, cuDNN, a masked run as one fused call; no
+    cuDNN attempt for work placed on a CPU. ``sequences`` [B, T, I], ``mask`` [B, T] true on
+    a prefix of each row, or none.
     """
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
