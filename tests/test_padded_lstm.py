@@ -47,7 +47,7 @@ def _keras_scan(layer, x, mask, h0, c0):
     return keras.layers.RNN.inner_loop(layer, keras.ops.convert_to_tensor(x), [h0, c0], keras.ops.convert_to_tensor(mask))
 
 
-def test_not_taken_outside_jax_on_a_gpu():
+def test_taken_only_under_jax_on_a_gpu_when_chosen(monkeypatch):
     layer = _lstm()
     x, mask = _padded_batch()
     zeros = np.zeros((5, 4), "float32")
@@ -58,6 +58,8 @@ def test_not_taken_outside_jax_on_a_gpu():
     else:
         import jax
 
+        assert rnn.masked_lstm(*args) is None  # the default everywhere: Keras's loop
+        monkeypatch.setattr(rnn, "kernels", "cudnn")
         taken = rnn.masked_lstm(*args)
         assert (taken is not None) == _on_gpu() == rnn.fused_lstm_available()
         # Work placed on the CPU (`--device cpu` on a GPU machine) keeps Keras's loop.
@@ -73,12 +75,13 @@ def test_not_taken_outside_jax_on_a_gpu():
 
 @jax_only
 @pytest.mark.parametrize("implementation", [rnn.reference_lstm, None], ids=["reference", "cudnn"])
-def test_fused_masked_lstm_equals_the_keras_scan_with_gradients(implementation):
+def test_fused_masked_lstm_equals_the_keras_scan_with_gradients(implementation, monkeypatch):
     import jax
     import jax.numpy as jnp
 
     if implementation is None and jax.default_backend() != "gpu":
         pytest.skip("cuDNN needs a GPU")
+    monkeypatch.setattr(rnn, "kernels", "cudnn")
     layer = _lstm()
     x, mask = _padded_batch()
     rng = np.random.default_rng(2)
