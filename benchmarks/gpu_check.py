@@ -155,9 +155,10 @@ def main():
     parser.add_argument("--device", default="auto")
     parser.add_argument("--cpu-pairs", type=int, default=2000)
     parser.add_argument("--skip-cpu", action="store_true")
-    kernels = ("scan", "cudnn", "cudnn-unmasked", "unrolled")  # playground.backend.rnn.KERNELS
-    parser.add_argument("--kernels", choices=kernels, default="scan", help="how LSTMs run on a GPU under JAX")
-    parser.add_argument("--compare", nargs="*", choices=kernels, default=[],
+    from playground.backend.rnn import KERNELS  # imports no backend
+
+    parser.add_argument("--kernels", choices=KERNELS, default=KERNELS[0], help="how LSTMs run on a GPU under JAX")
+    parser.add_argument("--compare", nargs="*", choices=KERNELS, default=[],
                         help="also train with these (same process) and print the time ratios")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
