@@ -101,6 +101,12 @@ def decode_figures(model, sentences):
             "examples": [(s, t.text) for s, t in zip(sentences[:3], sample)]}
 
 
+def _training_line(figures) -> str:
+    return (f"seconds per epoch {[round(s, 3) for s in figures['seconds']]} (first includes compiling), "
+            f"loss after each epoch {figures['losses']}, {figures['samples_per_s']:,.0f} samples/s, "
+            f"{figures['epoch_s']:.3f} s per epoch")
+
+
 def run(args) -> dict:
     from playground.backend.loading import load_backend
 
@@ -120,9 +126,10 @@ def run(args) -> dict:
         figures, model = train_figures(corpus, batch_size, args.epochs, args.device)
         report["device"] = figures.pop("device")
         report["batches"][batch_size] = figures
-        print(f"[{report['device']}] batch {batch_size}: seconds per epoch {[round(s, 3) for s in figures['seconds']]} "
-              f"(first includes compiling), loss after each epoch {figures['losses']}, "
-              f"{figures['samples_per_s']:,.0f} samples/s, {figures['epoch_s']:.3f} s per epoch", flush=True)
+        print(f"[{report['device']}] batch {batch_size}: {_training_line(figures)}", flush=True)
+    if args.compare and rnn.lstm_route(masked=True) == "keras":
+        print("no GPU under JAX: every --compare choice runs the same Keras LSTM; the ratios show only "
+              "warm-up and noise", flush=True)
     for kernels in args.compare:
         # Same process, same data: another way of running the LSTMs, for the ratio.
         rnn.kernels = kernels
@@ -132,9 +139,7 @@ def run(args) -> dict:
             figures.pop("device")
             report["compare"][kernels][batch_size] = figures
             ratio = figures["epoch_s"] / report["batches"][batch_size]["epoch_s"]
-            print(f"[{report['device']}] batch {batch_size}, LSTMs as {kernels}: seconds per epoch "
-                  f"{[round(s, 3) for s in figures['seconds']]}, loss {figures['losses']}, "
-                  f"{figures['samples_per_s']:,.0f} samples/s, {figures['epoch_s']:.3f} s per epoch "
+            print(f"[{report['device']}] batch {batch_size}, LSTMs as {kernels}: {_training_line(figures)} "
                   f"({ratio:.2f}x the time of {args.kernels})", flush=True)
         rnn.kernels = args.kernels
     report["decode"] = decode_figures(model, held_out)

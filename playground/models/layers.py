@@ -109,8 +109,7 @@ class PaddedLSTM(keras.layers.LSTM):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         route = lstm_route(masked=mask is not None)
-        if route == "fused" and mask is not None and not self.go_backwards and not self.dropout \
-                and not self.recurrent_dropout:
+        if route == "fused" and not self.go_backwards and not self.dropout and not self.recurrent_dropout:
             fused = masked_lstm(sequences, mask, initial_state[0], initial_state[1],
                                 ops.convert_to_tensor(self.cell.kernel),
                                 ops.convert_to_tensor(self.cell.recurrent_kernel),
