@@ -128,7 +128,7 @@ def run(args) -> dict:
         report["batches"][batch_size] = figures
         print(f"[{report['device']}] batch {batch_size}: {_training_line(figures)}", flush=True)
     if args.compare and rnn.lstm_route(masked=True) == "keras":
-        print("no GPU under JAX: every --compare choice runs the same Keras LSTM; the ratios show only "
+        print("not JAX on a GPU: every --compare choice runs the same Keras LSTM; the ratios show only "
               "warm-up and noise", flush=True)
     for kernels in args.compare:
         # Same process, same data: another way of running the LSTMs, for the ratio.
