@@ -116,6 +116,48 @@ def test_fused_masked_lstm_equals_the_keras_scan_with_gradients(implementation, 
         np.testing.assert_allclose(fused, scanned, atol=10 * tolerance, rtol=10 * tolerance)
 
 
+@jax_only
+@pytest.mark.parametrize("route", ["projected", "projected-unroll4"])
+@pytest.mark.parametrize("masked", [True, False], ids=["masked", "unmasked"])
+def test_projected_loop_equals_the_keras_scan_with_gradients(route, masked, monkeypatch):
+    """The loop with the input projection hoisted out: Keras's values, states and gradients,
+    for the encoder's masked runs and the decoder's unmasked ones."""
+    import jax
+    import jax.numpy as jnp
+
+    layer = _lstm()
+    x, mask = _padded_batch()
+    mask = mask if masked else None
+    rng = np.random.default_rng(3)
+    h0, c0 = (rng.normal(size=(5, 4)).astype("float32") for _ in range(2))
+    weights = [layer.cell.kernel, layer.cell.recurrent_kernel, layer.cell.bias]
+    tolerance = 1e-2 if _on_gpu() else 1e-5
+
+    def run(way, k, r, b):
+        monkeypatch.setattr(layers, "lstm_route", lambda masked: way)
+        with keras.StatelessScope(state_mapping=list(zip(weights, (k, r, b)))):
+            return layer.inner_loop(jnp.asarray(x), [h0, c0], None if mask is None else jnp.asarray(mask))
+
+    values = [np.asarray(v) for v in weights]
+    last, outputs, (h, c) = run(route, *values)
+    keras_last, keras_outputs, (keras_h, keras_c) = run("scan", *values)
+    for ours, theirs in ((last, keras_last), (outputs, keras_outputs), (h, keras_h), (c, keras_c)):
+        np.testing.assert_allclose(ours, theirs, atol=tolerance)
+    assert outputs.shape == (5, 7, 4)
+    if masked:  # row 1 has one real step: past it, the output repeats that step's h
+        np.testing.assert_allclose(outputs[1, 3], outputs[1, 0])
+        assert not np.allclose(h[1], h[0])
+
+    def loss(way):
+        def of(k, r, b):
+            _, out, (hh, cc) = run(way, k, r, b)
+            return jnp.sum(out ** 2) + jnp.sum(hh * cc)
+        return jax.grad(of, argnums=(0, 1, 2))(*values)
+
+    for ours, theirs in zip(loss(route), loss("scan")):
+        np.testing.assert_allclose(ours, theirs, atol=10 * tolerance, rtol=10 * tolerance)
+
+
 def _on_gpu():
     if keras.backend.backend() != "jax":
         return False
@@ -138,7 +180,9 @@ def test_routes_by_backend_device_and_choice(monkeypatch):
     assert rnn.kernels == "scan"  # the default: fastest measured on a GPU
     assert [rnn.lstm_route(m) for m in (True, False)] == ["scan", "scan"]
     expected = {"cudnn": ["fused", "keras"], "cudnn-unmasked": ["scan", "keras"], "scan": ["scan", "scan"],
-                "unrolled": ["unrolled", "unrolled"]}
+                "unrolled": ["unrolled", "unrolled"], "projected": ["projected", "projected"],
+                "projected-unroll4": ["projected-unroll4", "projected-unroll4"]}
+    assert set(expected) == set(rnn.KERNELS)
     for kernels, routes in expected.items():
         monkeypatch.setattr(rnn, "kernels", kernels)
         assert [rnn.lstm_route(m) for m in (True, False)] == routes, kernels
@@ -161,8 +205,9 @@ def test_model_logits_the_same_whichever_way_the_lstms_run(monkeypatch):
 
     monkeypatch.setattr(layers, "lstm_route", lambda masked: "scan")
     scanned = np.asarray(model((source, target)))
-    monkeypatch.setattr(layers, "lstm_route", lambda masked: "unrolled")
-    np.testing.assert_allclose(np.asarray(model((source, target))), scanned, atol=tolerance)
+    for way in ("unrolled", "projected", "projected-unroll4"):
+        monkeypatch.setattr(layers, "lstm_route", lambda masked: way)
+        np.testing.assert_allclose(np.asarray(model((source, target))), scanned, atol=tolerance, err_msg=way)
     assert not any(layer.unroll for layer in model.encoder_layers + model.decoder_layers)  # restored
 
     calls = []

@@ -15,10 +15,11 @@ past it are zeros.
 from __future__ import annotations
 
 # How LSTMs run under JAX on a GPU: "scan": Keras's loop for all (fastest measured);
-# "cudnn": masked runs fused here, unmasked ones through Keras's cuDNN path;
-# "cudnn-unmasked": Keras's own choice (only unmasked runs on cuDNN); "unrolled": the loop
-# unrolled at trace time.
-KERNELS = ("scan", "cudnn", "cudnn-unmasked", "unrolled")
+# "projected": that loop with the input projection done before it, one matmul for all
+# steps ("projected-unroll4": its loop unrolled four steps at a time); "cudnn": masked runs
+# fused here, unmasked ones through Keras's cuDNN path; "cudnn-unmasked": Keras's own
+# choice (only unmasked runs on cuDNN); "unrolled": the loop unrolled at trace time.
+KERNELS = ("scan", "projected", "projected-unroll4", "cudnn", "cudnn-unmasked", "unrolled")
 kernels = "scan"
 enabled = True  # False: masked_lstm never fuses (tests)
 
@@ -34,8 +35,9 @@ def _platforms(jax) -> tuple[str, str]:
 
 def lstm_route(masked: bool) -> str:
     """How a Keras LSTM should run here: "fused" (:func:`masked_lstm`), "keras" (its own
-    ``inner_loop``, cuDNN where Keras finds it), "scan" (Keras's loop, no cuDNN attempt) or
-    "unrolled" (that loop unrolled)."""
+    ``inner_loop``, cuDNN where Keras finds it), "scan" (Keras's loop, no cuDNN attempt),
+    "unrolled" (that loop unrolled), "projected" or "projected-unroll4" (the layer's loop
+    with the input projection hoisted out of it)."""
     import keras
 
     if keras.backend.backend() != "jax":

@@ -117,6 +117,9 @@ class PaddedLSTM(keras.layers.LSTM):
             if fused is not None:
                 outputs, h, c = fused
                 return h, (outputs if self.return_sequences else ops.expand_dims(h, 1)), [h, c]
+        if route.startswith("projected") and not self.go_backwards and not self.dropout \
+                and not self.recurrent_dropout:
+            return self._projected_loop(sequences, initial_state, mask, unroll=4 if route.endswith("unroll4") else 1)
         if route in ("scan", "unrolled"):
             # keras.layers.RNN's loop: LSTM's own inner_loop would try cuDNN first.
             unroll, self.unroll = self.unroll, route == "unrolled"
@@ -125,3 +128,38 @@ class PaddedLSTM(keras.layers.LSTM):
             finally:
                 self.unroll = unroll
         return super().inner_loop(sequences, initial_state, mask, training=training)
+
+    def _projected_loop(self, sequences, initial_state, mask, unroll=1):
+        """Keras's masked loop with the input projection taken out of it: one
+        [B·T, I] × [I, 4U] matmul before the loop (and one for its gradient after), so each
+        step multiplies only h by the recurrent kernel. Same values as Keras's loop, in the
+        same order of operations: past a row's end the states hold and the output repeats
+        the last h. (On a 2-core CPU it measured 10 % slower than Keras's loop, so it runs
+        only where chosen: ``benchmarks/gpu_check.py --compare projected``.)
+
+        ``sequences`` [B, T, I], ``initial_state`` [h, c] each [B, U], ``mask`` [B, T] or
+        none → (last output [B, U], outputs [B, T, U] (or [B, 1, U]), [h, c])."""
+        cell = self.cell
+        recurrent = ops.convert_to_tensor(cell.recurrent_kernel)
+        bias = ops.convert_to_tensor(cell.bias) if cell.use_bias else None
+        # Time-major for the scan: [T, B, 4U].
+        projected = ops.transpose(ops.matmul(sequences, ops.convert_to_tensor(cell.kernel)), (1, 0, 2))
+        activation, recurrent_activation = cell.activation, cell.recurrent_activation
+
+        def step(states, inputs):
+            h, c = states
+            z_t, keep_t = inputs if mask is not None else (inputs, None)
+            z = ops.add(z_t, ops.matmul(h, recurrent))
+            if bias is not None:
+                z = ops.add(z, bias)
+            z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
+            new_c = recurrent_activation(z_f) * c + recurrent_activation(z_i) * activation(z_c)
+            new_h = recurrent_activation(z_o) * activation(new_c)
+            if keep_t is not None:
+                new_h, new_c = ops.where(keep_t, new_h, h), ops.where(keep_t, new_c, c)
+            return (new_h, new_c), new_h
+
+        xs = projected if mask is None else (projected, ops.expand_dims(ops.transpose(ops.cast(mask, "bool")), -1))
+        (h, c), outputs = ops.scan(step, (initial_state[0], initial_state[1]), xs, unroll=unroll)
+        outputs = ops.transpose(outputs, (1, 0, 2)) if self.return_sequences else ops.expand_dims(h, 1)
+        return h, outputs, [h, c]
