@@ -210,12 +210,10 @@ class _Progress:
             print(text, file=self.stream, flush=True)
 
 
-def cmd_train(args) -> int:
-    from playground.paths import check_output
-    from playground.training import events as ev
-    from playground.training.session import TrainingSession, TrainRequest
+def train_request(args, out: str):
+    """The TrainRequest of ``playground train`` (options left out are None: not chosen)."""
+    from playground.training.session import TrainRequest
 
-    out = check_output(args.out, "model", inputs=_source_files(args.source), force=args.force)
     model = {"mode": args.mode, "cell": args.cell, "layers": args.layers, "units": args.units,
              "embedding_dim": args.embedding_dim, "bidirectional": args.bidirectional,
              "attention": args.attention, "dropout": args.dropout, "d_model": args.d_model, "heads": args.heads,
@@ -225,9 +223,18 @@ def cmd_train(args) -> int:
              "warmup_steps": args.warmup_steps, "label_smoothing": args.label_smoothing,
              "optimizer": args.optimizer, "seed": args.seed, "device": args.device, "distribute": args.distribute,
              "early_stopping": args.early_stopping, "mixed_precision": args.mixed_precision}
-    request = TrainRequest(source=args.source, out=str(out), data_options=_chosen_data_options(args),
-                           music=_music_source_args(args), task=args.task, model=model, train=train,
-                           resume=args.resume, tensorboard=args.tensorboard)
+    return TrainRequest(source=args.source, out=str(out), data_options=_chosen_data_options(args),
+                        music=_music_source_args(args), task=args.task, model=model, train=train,
+                        resume=args.resume, tensorboard=args.tensorboard)
+
+
+def cmd_train(args) -> int:
+    from playground.paths import check_output
+    from playground.training import events as ev
+    from playground.training.session import TrainingSession
+
+    out = check_output(args.out, "model", inputs=_source_files(args.source), force=args.force)
+    request = train_request(args, out)
     progress = _Progress(sys.stderr, args.json, args.interrupt, args.kept)
     session = TrainingSession(request, progress)
     session.prepare()
@@ -444,8 +451,6 @@ def main(argv=None) -> int:
             args = build_parser().parse_args(argv)
             command, debug = args.command, args.debug
             args.interrupt, args.kept = interrupt, kept
-            if args.command == "train" and args.seed is None:
-                args.seed = 0
             from playground.backend.selection import select_backend
 
             if args.command in _NO_BACKEND:

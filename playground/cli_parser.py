@@ -133,12 +133,14 @@ def build_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--task", choices=("translate", "lm"))
     p.add_argument("--mode", choices=SEQ2SEQ_MODES,
                    help="default: attention; for a sentence-pair file the recommended Transformer (subword tokens)")
-    p.add_argument("--cell", choices=CELLS, default="lstm")
-    p.add_argument("--layers", type=whole(1, 4), default=1)
-    p.add_argument("--units", type=whole(1, 8192), default=128)
-    p.add_argument("--embedding-dim", type=whole(1, 4096), default=64)
-    p.add_argument("--bidirectional", action="store_true")
-    p.add_argument("--attention", choices=ATTENTIONS, default="general")
+    # Unset options are None, so a run can tell a choice from a default (--resume refuses
+    # choices that contradict the checkpoint) and recommendations apply where nothing was chosen.
+    p.add_argument("--cell", choices=CELLS, help="default lstm")
+    p.add_argument("--layers", type=whole(1, 4), help="default 1")
+    p.add_argument("--units", type=whole(1, 8192), help="default 128")
+    p.add_argument("--embedding-dim", type=whole(1, 4096), help="default 64")
+    p.add_argument("--bidirectional", action="store_true", default=None)
+    p.add_argument("--attention", choices=ATTENTIONS, help="default general")
     p.add_argument("--dropout", type=real(0, 0.9), help="default 0 (the sentence-file Transformer: 0.1)")
     t = p.add_argument_group("Transformer (--mode transformer; with --task lm: decoder-only blocks)")
     t.add_argument("--d-model", type=whole(8, 4096), help="block width (default 128)")
@@ -151,15 +153,16 @@ def build_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=whole(1, 1 << 16), help="default: 64, or the built-in task's recommendation")
     p.add_argument("--learning-rate", type=real(0, low_open=True),
                    help="default: 0.003, or the built-in task's recommendation")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    p.add_argument("--optimizer", choices=OPTIMIZERS,
+                   help="default: adam, or the recommendation for the data (adamw for sentence files)")
     p.add_argument("--warmup-steps", type=NON_NEGATIVE, help="batches of linear learning-rate warm-up "
                    "(default: 0, or the recommendation for the data and mode)")
     p.add_argument("--label-smoothing", type=real(0, 0.9), help="cross-entropy label smoothing (default 0)")
-    p.add_argument("--early-stopping", type=NON_NEGATIVE, default=0, metavar="EPOCHS")
+    p.add_argument("--early-stopping", type=NON_NEGATIVE, metavar="EPOCHS", help="default 0 (off)")
     p.add_argument("--device", choices=DEVICES, default="auto")
     p.add_argument("--distribute", choices=DISTRIBUTE, default="auto",
                    help="auto: all local GPUs; mirrored; multi-worker (TensorFlow, hosts from TF_CONFIG); none")
-    p.add_argument("--mixed-precision", action="store_true", help="float16 compute on GPU")
+    p.add_argument("--mixed-precision", action="store_true", default=None, help="float16 compute on GPU")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue training from a model file")
     p.add_argument("--tensorboard", metavar="DIR",
                    help="write TensorBoard event files (losses, accuracy, exact match, learning rate, "

@@ -128,3 +128,76 @@ def test_cli_and_app_child_process_train_alike(qtbot, tmp_path, monkeypatch):
     assert app_meta["metrics"] and app_meta["metrics"] == pytest.approx(cli_meta["metrics"], rel=1e-4)
     assert json.dumps(app_meta["metrics"]) and window.train_panel.test_figures.text().startswith("test (")
     window.train_panel.shutdown()
+
+
+@pytest.fixture(scope="module")
+def pairs_checkpoint(tmp_path_factory):
+    """A 1-epoch attention model on a small sentence-pair file: (file, checkpoint)."""
+    folder = tmp_path_factory.mktemp("resume")
+    pairs = folder / "pairs.txt"
+    pairs.write_text("".join(f"I see {n} cats.\tJe vois {n} chats.\n" for n in range(80)), encoding="utf-8")
+    out = folder / "m.keras"
+    result = train(TrainRequest(str(pairs), str(out), data_options={"level": "char"}, model=TINY_MODEL,
+                                train={"epochs": 1, "batch_size": 16, "learning_rate": 0.002, "device": "cpu"}))
+    assert result.status == "done"
+    return pairs, out
+
+
+def _prepared(checkpoint, source, **request):
+    session = TrainingSession(TrainRequest(str(source), str(checkpoint.parent / "resumed.keras"),
+                                           resume=str(checkpoint), **request))
+    session.prepare()
+    return session
+
+
+def test_resume_continues_the_checkpoints_run_and_refuses_what_contradicts_it(pairs_checkpoint, tmp_path):
+    from playground.training.resume import ResumeError
+
+    pairs, checkpoint = pairs_checkpoint
+    resumed = _prepared(checkpoint, pairs, train={"epochs": 3, "batch_size": 8})
+    config = resumed.train_config
+    # The checkpoint's settings (its sentence-file recommendation and chosen rate), with the new choices.
+    assert (config.epochs, config.batch_size, config.learning_rate) == (3, 8, 0.002)
+    assert (config.optimizer, config.label_smoothing) == ("adamw", 0.1)
+    assert resumed.model_config == resumed.resume_model.config
+
+    copy = tmp_path / "moved.txt"  # the same data at another path resumes
+    copy.write_bytes(pairs.read_bytes())
+    assert _prepared(checkpoint, copy, train={"epochs": 2}).train_config.epochs == 2
+
+    changed = tmp_path / "changed.txt"
+    changed.write_text(pairs.read_text(encoding="utf-8").replace("cats", "dogs"), encoding="utf-8")
+    for source in (changed, "digits:reverse"):
+        with pytest.raises(ResumeError, match=f"was trained on {pairs}; .* {source} holds other data"):
+            _prepared(checkpoint, source, train={"epochs": 2})
+
+    same_units = {**TINY_MODEL, "mode": "transformer"}
+    with pytest.raises(ResumeError) as refused:
+        _prepared(checkpoint, pairs, model=same_units, data_options={"level": "word", "val_split": 0.1},
+                  train={"epochs": 2, "learning_rate": 0.01, "optimizer": "adamw"})
+    message = str(refused.value)
+    assert "mode 'transformer' (the checkpoint has 'attention')" in message
+    assert "level 'word' (the checkpoint has 'char')" in message
+    assert "learning_rate 0.01 (the checkpoint has 0.002)" in message
+    # Choices equal to the checkpoint's are not contradictions.
+    assert "units" not in message and "val_split" not in message and "optimizer" not in message
+
+    with pytest.raises(ResumeError, match="already trained 1 epochs, and 1 are asked for in all"):
+        _prepared(checkpoint, pairs, train={"epochs": None})
+
+
+def test_the_cli_leaves_unchosen_options_to_the_recommendations(pairs_checkpoint):
+    """``playground train FILE`` and the app's Train resolve a sentence file's recommended
+    optimizer and label smoothing alike (the CLI's own defaults used to override them)."""
+    from playground import cli
+
+    pairs, _ = pairs_checkpoint
+    args = cli.build_parser().parse_args(["train", str(pairs), "--out", "m.keras"])
+    request = cli.train_request(args, "m.keras")
+    assert not {k: v for k, v in request.model.items() if v is not None}
+    resolved = resolve_train_config(request.source, request.train)
+    assert (resolved.optimizer, resolved.label_smoothing, resolved.warmup_steps) == ("adamw", 0.1, 400)
+    chosen = cli.train_request(cli.build_parser().parse_args(
+        ["train", str(pairs), "--out", "m.keras", "--optimizer", "sgd", "--units", "32", "--bidirectional"]), "m")
+    assert resolve_train_config(chosen.source, chosen.train).optimizer == "sgd"
+    assert (chosen.model["units"], chosen.model["bidirectional"], chosen.model["cell"]) == (32, True, None)

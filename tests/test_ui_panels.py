@@ -242,3 +242,27 @@ def test_sentence_files_get_the_recommended_model_and_tokens(qtbot, tmp_path):
     model.mode.setCurrentText("attention")  # the user's choice stays when data is loaded again
     state.set_corpus(load_source(str(pairs), DataOptions(level="subword", subword_vocab=40)))
     assert model.model_config().mode == "attention"
+
+
+def test_train_panel_shows_and_uses_a_sentence_files_recommendations(qtbot, tmp_path):
+    """The recommended optimizer and label smoothing of a sentence file reach the app's run
+    as they reach the CLI's (the panel used to send its own adam and 0 as choices)."""
+    from playground.data.source import DataOptions, load_source
+    from playground.training.session import resolve_train_config
+    from playground.ui.train_panel import TrainPanel
+
+    pairs = tmp_path / "fra.txt"
+    pairs.write_text("".join(f"I see {n} cats.\tJe vois {n} chats.\n" for n in range(60)), encoding="utf-8")
+    state = AppState()
+    panel = TrainPanel(state)
+    qtbot.addWidget(panel)
+    state.set_corpus(load_source(str(pairs), DataOptions(level="char")))
+    panel.show_recommended()
+    assert (panel.optimizer.currentText(), panel.label_smoothing.value()) == ("adamw", pytest.approx(0.1))
+    assert panel.train_config() == resolve_train_config(str(pairs), {"seed": 0, "device": "auto", "clip_norm": 1.0,
+                                                                     "early_stopping": 0, "max_batches_per_epoch": 0})
+    assert "optimizer, label smoothing: recommended" in panel.recommendation.text()
+    panel.optimizer.setCurrentText("sgd")  # the user's choice wins and stays
+    panel.show_recommended()
+    assert panel.train_config().optimizer == "sgd" and panel.train_config().label_smoothing == pytest.approx(0.1)
+    assert panel.saved_settings()["user_set"] == ["optimizer"]

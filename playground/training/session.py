@@ -29,12 +29,12 @@ class TrainRequest:
 
     source: str  # built-in name or path (see playground.sources.load_any_source)
     out: str  # the model file: a checkpoint after each epoch, then the final model
-    data_options: dict | None = None  # DataOptions fields chosen; the rest default (ignored when resuming)
+    data_options: dict | None = None  # DataOptions fields chosen; the rest default (resuming: the checkpoint's)
     music: dict = field(default_factory=dict)  # music loading: encoding, window, transpose, include_drums
     task: str | None = None  # translate | lm | None (text and music sources give lm)
     model: dict = field(default_factory=dict)  # ModelConfig fields chosen by the user
     train: dict = field(default_factory=dict)  # TrainConfig fields chosen by the user; the rest are resolved
-    resume: str | None = None  # a model file to continue (its data options and architecture win)
+    resume: str | None = None  # a model file to continue: same data and architecture (see training.resume)
     backend: str | None = None  # Keras backend for a training child process (None: KERAS_BACKEND / default)
     tensorboard: str | None = None  # a folder for TensorBoard event files of this run (None: none)
 
@@ -134,8 +134,11 @@ class TrainingSession:
         if request.resume:
             from playground.modelfile import load_model
 
+            from playground.training import resume
+
             self.resume_model = load_model(request.resume)
             meta = self.resume_model.meta
+            resume.check_choices(request, self.resume_model, request.task or meta.get("task", "translate"))
             options = DataOptions.from_dict(meta["data_options"])
         else:
             values = dict(request.data_options or {})
@@ -155,8 +158,12 @@ class TrainingSession:
         if task == "translate" and corpus.kind != "pairs":
             raise SessionError(f"{request.source}: a {corpus.kind} source trains a language model (task lm), "
                                "not translate")
-        self.model_config = (self.resume_model.config if self.resume_model is not None
-                             else resolve_model_config(request.model, task, request.source))
+        if self.resume_model is not None:
+            resume.check_same_data(request, meta, corpus)
+            self.model_config = self.resume_model.config
+            self.train_config = resume.resumed_train_config(request, meta)
+            return
+        self.model_config = resolve_model_config(request.model, task, request.source)
         self.train_config = resolve_train_config(request.source, request.train, self.model_config.is_transformer)
 
     def run(self) -> SessionResult:

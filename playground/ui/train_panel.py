@@ -23,7 +23,8 @@ from playground.ui.plots import TrainingPlots
 from playground.ui.workers import TrainRunner, TrainWorker
 
 REFRESH_MS = 120  # plot refresh period while training (≈8 per second)
-RECOMMENDED = ("epochs", "batch_size", "learning_rate")  # fields a data source may recommend
+# Fields a data source may recommend (playground.sources.recommended_training); the rest are the user's.
+RECOMMENDED = ("epochs", "batch_size", "learning_rate", "optimizer", "label_smoothing")
 STALE_DATA = "The data choices on the Data tab have changed: the preview is out of date — press Load first."
 
 
@@ -74,11 +75,9 @@ class TrainPanel(QWidget):
         self.learning_rate.setSingleStep(1e-3)
         self.learning_rate.setValue(3e-3)
         self.learning_rate.setToolTip("Optimizer step size (the data's recommendation until you change it)")
-        for name in RECOMMENDED:
-            getattr(self, name).valueChanged.connect(lambda _=None, name=name: self._user_changed(name))
         self.optimizer = QComboBox()
         self.optimizer.addItems(list(OPTIMIZERS))
-        self.optimizer.setToolTip("Optimizer")
+        self.optimizer.setToolTip("Optimizer (the data's recommendation until you change it)")
         self.clip_norm = QDoubleSpinBox()
         self.clip_norm.setRange(0, 100)
         self.clip_norm.setValue(1.0)
@@ -86,7 +85,10 @@ class TrainPanel(QWidget):
         self.label_smoothing = QDoubleSpinBox()
         self.label_smoothing.setRange(0, 0.5)
         self.label_smoothing.setSingleStep(0.05)
-        self.label_smoothing.setToolTip("Cross-entropy label smoothing")
+        self.label_smoothing.setToolTip("Cross-entropy label smoothing (the data's recommendation until you "
+                                        "change it)")
+        for name in RECOMMENDED:
+            _changed_signal(getattr(self, name)).connect(lambda _=None, name=name: self._user_changed(name))
         self.early_stopping = self._spin(0, 1000, 0, "Stop after this many epochs without val-loss gain (0: off)")
         self.early_stopping.setSpecialValueText("off")
         self.max_batches = self._spin(0, 1_000_000, 0, "Cap batches per epoch (0: whole split), for quick demos")
@@ -101,7 +103,8 @@ class TrainPanel(QWidget):
                                     "view with: tensorboard --logdir FOLDER")
         self.recommendation = QLabel("")
         self.recommendation.setWordWrap(True)
-        self.recommendation.setToolTip("Where epochs, batch size and learning rate come from")
+        self.recommendation.setToolTip("Where epochs, batch size, learning rate, optimizer and label smoothing "
+                                       "come from")
 
         self.train_button = QPushButton("Train")
         self.train_button.setToolTip("Train a new model with these settings (Ctrl+T)")
@@ -246,7 +249,7 @@ class TrainPanel(QWidget):
         try:
             for name in RECOMMENDED:
                 if name not in self.user_set:
-                    getattr(self, name).setValue(getattr(config, name))
+                    _show_value(getattr(self, name), getattr(config, name))
         finally:
             self._programmatic = False
         left = [n.replace("_", " ") for n in RECOMMENDED if n not in self.user_set]
@@ -505,6 +508,17 @@ class TrainPanel(QWidget):
         if result.status in ev.FAILED:
             dialogs.error(self, "Training stopped", result.message)
         self.training_finished.emit(result)
+
+
+def _changed_signal(widget):
+    return widget.currentTextChanged if isinstance(widget, QComboBox) else widget.valueChanged
+
+
+def _show_value(widget, value) -> None:
+    if isinstance(widget, QComboBox):
+        widget.setCurrentText(value)
+    else:
+        widget.setValue(value)
 
 
 if __name__ == "__main__":
