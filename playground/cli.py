@@ -210,6 +210,16 @@ class _Progress:
             print(text, file=self.stream, flush=True)
 
 
+def _note_skipped(source: str, corpus, shown: int = 3) -> None:
+    """One stderr line for the unusable lines (or MIDI files) a source had: how many, the first few."""
+    lines = [f"line {s.line} ({s.reason})" for s in getattr(corpus, "skipped", [])]
+    files = [f"{os.path.basename(path)} ({reason})" for path, reason in (corpus.extra or {}).get("skipped_files", [])]
+    what, items = ("MIDI file(s)", files) if files else ("line(s)", lines)
+    if items:
+        more = f", … ('playground data-info {source}' lists them)" if len(items) > shown else ""
+        print(f"note: {source}: {len(items)} {what} skipped: {'; '.join(items[:shown])}{more}", file=sys.stderr)
+
+
 def train_request(args, out: str):
     """The TrainRequest of ``playground train`` (options left out are None: not chosen)."""
     from playground.training.session import TrainRequest
@@ -241,6 +251,7 @@ def cmd_train(args) -> int:
     if getattr(session.corpus, "header", None):
         print(f"note: {args.source}: line 1 looks like a header ({session.corpus.header!r}); not trained on",
               file=sys.stderr)
+    _note_skipped(args.source, session.corpus)
     try:
         result = session.run()
     except KeyboardInterrupt:
@@ -290,6 +301,7 @@ def cmd_evaluate(args) -> int:
             raise CliError(f"{args.source}: {what.get(corpus.kind, corpus.kind)}, but {args.model} was trained on "
                            f"{what.get(expected, expected)}; evaluate it on a source of that kind")
         examples = corpus.train + corpus.val + corpus.test
+        _note_skipped(args.source, corpus)
     else:
         examples = [(s, t) for s, t in meta.get("test_examples", [])]
     result = evaluate(predictor, examples, beam_width=args.beam)

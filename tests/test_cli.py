@@ -87,6 +87,19 @@ def test_evaluate_uses_the_recorded_test_split(trained):
     assert metrics["chrf"] == pytest.approx(summary["test_metrics"]["chrf"])
 
 
+def test_evaluate_on_a_file_counts_its_unusable_lines(trained, tmp_path):
+    out, _ = trained
+    pairs = tmp_path / "pairs.tsv"
+    good = [f"{n}\t{str(n)[::-1]}" for n in range(120, 140)]
+    pairs.write_text("\n".join(good[:10] + ["no tab here", "\tnothing to read", "54321\t"] + good[10:]) + "\n",
+                     encoding="utf-8")
+    result = run_cli("evaluate", str(out), str(pairs), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["n"] == 20
+    assert (f"note: {pairs}: 3 line(s) skipped: line 11 (no tab separator); line 12 (empty source); "
+            "line 13 (empty target)") in result.stderr
+
+
 def test_translate_args_stdin_and_n_best(trained):
     out, _ = trained
     args = run_cli("translate", str(out), "123", "4567", "12a", "--json")
