@@ -151,10 +151,10 @@ class TrainPanel(QWidget):
         form.addRow("Epochs", self.epochs)
         form.addRow("Batch size", self.batch_size)
         form.addRow("Learning rate", self.learning_rate)
-        form.addRow("", self.recommendation)
         form.addRow("Optimizer", self.optimizer)
-        form.addRow("Clip norm", self.clip_norm)
         form.addRow("Label smoothing", self.label_smoothing)
+        form.addRow("", self.recommendation)  # under the fields it speaks of
+        form.addRow("Clip norm", self.clip_norm)
         form.addRow("Early stopping", self.early_stopping)
         form.addRow("Batches/epoch", self.max_batches)
         form.addRow("Seed", self.seed)
