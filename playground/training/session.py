@@ -133,7 +133,6 @@ class TrainingSession:
         meta = {}
         if request.resume:
             from playground.modelfile import load_model
-
             from playground.training import resume
 
             self.resume_model = load_model(request.resume)
