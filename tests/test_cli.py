@@ -87,30 +87,30 @@ def test_evaluate_uses_the_recorded_test_split(trained):
     assert metrics["chrf"] == pytest.approx(summary["test_metrics"]["chrf"])
 
 
-def test_evaluate_on_a_file_counts_its_unusable_lines(trained, tmp_path):
+def test_evaluate_on_a_file_counts_its_unusable_lines(trained, tmp_path, capsys):
     out, _ = trained
     pairs = tmp_path / "pairs.tsv"
     good = [f"{n}\t{str(n)[::-1]}" for n in range(120, 140)]
     pairs.write_text("\n".join(good[:10] + ["no tab here", "\tnothing to read", "54321\t"] + good[10:]) + "\n",
                      encoding="utf-8")
-    result = run_cli("evaluate", str(out), str(pairs), "--json")
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["n"] == 20
+    assert main(["evaluate", str(out), str(pairs), "--json"]) == 0
+    result = capsys.readouterr()
+    assert json.loads(result.out)["n"] == 20
     assert (f"note: {pairs}: 3 line(s) skipped: line 11 (no tab separator); line 12 (empty source); "
-            "line 13 (empty target)") in result.stderr
+            "line 13 (empty target)") in result.err
 
 
-def test_translate_args_stdin_and_n_best(trained):
+def test_translate_args_stdin_and_n_best(trained, capsys):
     out, _ = trained
-    args = run_cli("translate", str(out), "123", "4567", "12a", "--json")
-    rows = json.loads(args.stdout)
+    assert main(["translate", str(out), "123", "4567", "12a", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
     assert [r["input"] for r in rows] == ["123", "4567", "12a"]
-    assert args.returncode == 0 and rows[2]["unknown"] == ["a"]
-    piped = run_cli("translate", str(out), stdin="123\n4567\n12a\n")
+    assert rows[2]["unknown"] == ["a"]
+    piped = run_cli("translate", str(out), stdin="123\n4567\n12a\n")  # a real pipe
     assert piped.stdout.splitlines() == [r["output"] for r in rows]
     assert piped.returncode == 0 and "unknown" in piped.stderr
-    nbest = run_cli("translate", str(out), "123", "--beam", "4", "--n-best", "3")
-    lines = nbest.stdout.strip().splitlines()
+    assert main(["translate", str(out), "123", "--beam", "4", "--n-best", "3"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3 and [line.split("\t")[0] for line in lines] == ["1", "2", "3"]
 
 
@@ -142,17 +142,17 @@ def test_resume_continues_from_checkpoint(trained, tmp_path):
     assert [e["epoch"] for e in info["history"]] == [1, 2, 3]
 
 
-def test_language_model_train_and_generate(tmp_path):
+def test_language_model_train_and_generate(tmp_path, capsys):
+    # In this process (the entry point as a subprocess is the `trained` fixture's).
     out = tmp_path / "lm"
-    result = run_cli("train", "text:sample", "--out", str(out), "--units", "16", "--embedding-dim", "8",
-                     "--epochs", "1", "--max-samples", "100", "--json")
-    assert result.returncode == 0, result.stderr[-2000:]
-    generated = run_cli("generate", str(out), "--seed", "The", "--length", "30", "--temperature", "0.8",
-                        "--json")
-    assert generated.returncode == 0, generated.stderr
-    text = json.loads(generated.stdout)["output"]
+    assert main(["train", "text:sample", "--out", str(out), "--units", "16", "--embedding-dim", "8",
+                 "--epochs", "1", "--max-samples", "100", "--json"]) == 0
+    capsys.readouterr()
+    generate = ["generate", str(out), "--seed", "The", "--length", "30", "--temperature", "0.8", "--json"]
+    assert main(generate) == 0
+    text = json.loads(capsys.readouterr().out)["output"]
     assert text.startswith("The") and len(text) > 3
-    again = run_cli("generate", str(out), "--seed", "The", "--length", "30", "--temperature", "0.8", "--json")
-    assert json.loads(again.stdout)["output"] == text  # same sampling seed, same text
-    translate = run_cli("translate", str(out), "hello")
-    assert translate.returncode == 2 and "generate" in translate.stderr
+    assert main(generate) == 0
+    assert json.loads(capsys.readouterr().out)["output"] == text  # same sampling seed, same text
+    assert main(["translate", str(out), "hello"]) == 2
+    assert "generate" in capsys.readouterr().err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
@@ -132,6 +133,23 @@ def test_train_pause_resume_translate_save_open(qtbot, window, messages, tmp_pat
         export_actions.open_model(window, str(bad))
     assert messages and messages[-1][0] == "error" and "broken.keras" in messages[-1][2]
     assert window.state.model is reopened
+
+    # Train more: the model in use (the reopened file) one epoch further, on its own data and
+    # settings, as a new run that starts with its history; it becomes the model in use.
+    tp.epochs.setValue(1)
+    assert tp.more_button.isEnabled() and window.more_action.isEnabled()
+    with qtbot.waitSignal(tp.training_finished, timeout=LONG) as more:
+        assert tp.train_more()
+        assert not tp.more_button.isEnabled() and not tp.train_more()  # one run at a time
+    further = more.args[0]
+    assert further.status == "done", further.message
+    run = window.state.runs[-1]
+    assert [e["epoch"] for e in run.epochs] == [1, 2, 3] and run.label.endswith("(more of file tiny.keras)")
+    assert window.state.model is further.model and further.model.meta["epochs_completed"] == 3
+    assert int(np.asarray(further.model.optimizer.iterations)) == 3 * run.batches_per_epoch  # its optimizer went on
+    assert len(tp.plots.epochs) == 3 and len(tp.plots.losses) == len(run.batch_loss) == 3 * run.batches_per_epoch
+    assert run.checkpoint != path and window.state.model_path == run.checkpoint  # the opened file is not written
+    assert tp.more_button.isEnabled()  # and the new model may go on again
 
 
 def test_stop_keeps_usable_model_and_close_leaves_no_thread(qtbot, window, messages):

@@ -8,7 +8,7 @@ preview.
 
 2. Train — choose a decoder mode on the Model tab (basic, feedback, peek, attention), then press \
 Train. Loss curves update live; Pause, Resume and Stop work at any time. When the run ends, its \
-test-split scores and mistakes are shown, and Runs compares it with earlier runs.
+test-split scores and mistakes are shown, and Runs compares it with earlier runs. Train more (Ctrl+M) continues the model in use, a finished, stopped or opened one, for more epochs.
 
 3. Translate or Generate — type a sentence on the Translate tab (attention models show a \
 heatmap), or generate text or music from a seed. Save the model (Ctrl+S) or export it (Ctrl+E).

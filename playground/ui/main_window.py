@@ -165,6 +165,8 @@ class MainWindow(QMainWindow):
                                         "Stop training; the model stays usable (Esc)")
         self.use_action = self._action(train, "&Use this model", self.train_panel.use_model, "Ctrl+U",
                                        "Use the last run's model to translate / generate / save")
+        self.more_action = self._action(train, "Train &more", self.train_panel.train_more, "Ctrl+M",
+                                        "Continue the model in use for the number of epochs set on the Train tab")
         self.backend_menu = BackendMenu(self, bar.addMenu("&Settings").addMenu("&Backend"))
         self.train_panel.backend = self.backend_menu.training_backend
         view = bar.addMenu("&View")
@@ -190,6 +192,7 @@ class MainWindow(QMainWindow):
         self.resume_action.setEnabled(panel.resume_button.isEnabled())
         self.stop_action.setEnabled(panel.stop_button.isEnabled())
         self.use_action.setEnabled(panel.use_button.isEnabled())
+        self.more_action.setEnabled(panel.more_button.isEnabled())
 
     def eventFilter(self, obj, event):  # noqa: N802
         """The window's shortcuts win over text fields' own key bindings (QLineEdit takes

@@ -49,10 +49,12 @@ class Run:
     metrics: dict = field(default_factory=dict)  # test-split figures
     mistakes: list = field(default_factory=list)  # [[input, expected, produced]] of wrong test items
     owned: bool = True  # the model file is the app's own (deleted with the run)
+    continues: str = ""  # the model this run trained further ("run #2", a file name), if any
     model: object = None  # the Seq2SeqModel, once loaded (not saved in the records)
 
     _SAVED = ("number", "source", "model_config", "train_config", "checkpoint", "status", "message", "batch_loss",
-              "epochs", "batches_per_epoch", "device", "parameters", "seconds", "metrics", "mistakes", "owned")
+              "epochs", "batches_per_epoch", "device", "parameters", "seconds", "metrics", "mistakes", "owned",
+              "continues")
 
     @property
     def label(self) -> str:
@@ -60,9 +62,11 @@ class Run:
         mode = cfg.get("mode", "?")
         if mode == "transformer" or cfg.get("cell") == "transformer":
             size = f"{cfg.get('encoder_layers', 2)}+{cfg.get('decoder_layers', 2)}×d{cfg.get('d_model', 128)}"
-            return f"#{self.number} {mode} {size} · {self.source}"
+            return f"#{self.number} {mode} {size} · {self.source}" + (f" (more of {self.continues})"
+                                                                      if self.continues else "")
         extra = f"/{cfg.get('attention')}" if mode == "attention" else ""
-        return f"#{self.number} {mode}{extra} {cfg.get('cell', '')} {cfg.get('units', '')}u · {self.source}"
+        more = f" (more of {self.continues})" if self.continues else ""
+        return f"#{self.number} {mode}{extra} {cfg.get('cell', '')} {cfg.get('units', '')}u · {self.source}{more}"
 
     def final_metrics(self) -> dict:
         last = self.epochs[-1] if self.epochs else {}

@@ -5,10 +5,13 @@ figures and mistakes.
 Training runs a :class:`~playground.training.session.TrainingSession` in a child process
 (the same path as ``playground train``), relayed by a :class:`~playground.ui.workers.TrainWorker`
 on its own QThread; a throttled timer moves buffered batch events into the plots. Epochs,
-batch size and learning rate show the data's recommended values until the user sets them.
+batch size, learning rate, optimizer and label smoothing show the data's recommended values
+until the user sets them. "Train more" continues the model in use (``--resume``'s path).
 """
 
 from __future__ import annotations
+
+import os
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
@@ -63,10 +66,12 @@ class TrainPanel(QWidget):
         self._transformer_shown = False  # the recommendation shown is a Transformer's
         self.refresh_count = 0
         self.user_set: set[str] = set()  # recommendable fields the user changed
+        self._continued: str | None = None  # the model file a "Train more" run continues
+        self._seconds_before = 0.0  # training time of the history a continued run starts with
         self._programmatic = False
 
         self.epochs = self._spin(1, 100000, 10, "Passes over the training split (the data's recommendation "
-                                                "until you change it)")
+                                                "until you change it); for Train more, this many more")
         self.batch_size = self._spin(1, 65536, 64, "Examples per batch (the data's recommendation until you "
                                                    "change it)")
         self.learning_rate = QDoubleSpinBox()
@@ -117,6 +122,11 @@ class TrainPanel(QWidget):
         self.use_button = QPushButton("Use this model")
         self.use_button.setToolTip("Make this run's model the one Translate / Generate / Save use")
         self.use_button.setEnabled(False)
+        self.more_button = QPushButton("Train more")
+        self.more_button.setToolTip("Continue the model in use from its file for the number of epochs above, on "
+                                    "its own data, with its settings and optimizer state (a new run)")
+        self.more_button.setEnabled(False)
+        self.more_button.clicked.connect(self.train_more)
         self.train_button.clicked.connect(self.start)
         self.pause_button.clicked.connect(self.pause)
         self.resume_button.clicked.connect(self.resume)
@@ -169,7 +179,10 @@ class TrainPanel(QWidget):
         left = QVBoxLayout()
         left.addWidget(box)
         left.addLayout(buttons)
-        left.addWidget(self.use_button)
+        model_buttons = QHBoxLayout()
+        model_buttons.addWidget(self.use_button)
+        model_buttons.addWidget(self.more_button)
+        left.addLayout(model_buttons)
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(self.progress)
@@ -303,7 +316,15 @@ class TrainPanel(QWidget):
         run = self.run
         self.use_button.setEnabled(not training and run is not None and run.model is not None
                                    and self.state.model is not run.model)
+        self.more_button.setEnabled(not training and self._continuable() is not None)
         self.controls_changed.emit()
+
+    def _continuable(self):
+        """(the model in use, its file) when it can train further here, else None."""
+        model, path = self.state.model, self.state.model_path
+        if model is None or not path or not os.path.isfile(path):
+            return None
+        return model, path
 
     def start(self) -> bool:
         if self.runner is not None:
@@ -325,16 +346,47 @@ class TrainPanel(QWidget):
         except ValueError as exc:
             dialogs.error(self, "Invalid settings", str(exc))
             return False
-        run = self.state.new_run(source=corpus.name, model_config=model_config.to_dict(),
-                                 train_config=train_config.to_dict())
+        run = self._new_run(source=corpus.name, model_config=model_config.to_dict(),
+                            train_config=train_config.to_dict())
+        request = TrainRequest(source=corpus.name, out=run.checkpoint, data_options=corpus.options.to_dict(),
+                               model=model_config.to_dict(), train=self.chosen_settings(), backend=self.backend,
+                               tensorboard=self.tensorboard_folder(run))
+        self._continued = None
+        return self._launch(run, request, corpus)
+
+    def train_more(self) -> bool:
+        """Continues the model in use from its file for the Epochs field's number of epochs
+        more: its own data, settings and optimizer state (``--resume``'s path), as a new run
+        whose curves start with the model's history."""
+        continuable = self._continuable()
+        if self.runner is not None or continuable is None:
+            return False
+        model, path = continuable
+        meta = model.meta
+        epochs = int(meta.get("epochs_completed", 0)) + self.epochs.value()
+        history = meta.get("history", {})
+        run = self._new_run(source=str(meta.get("source", "")), model_config=model.config.to_dict(),
+                            train_config={**meta.get("train_config", {}), "epochs": epochs},
+                            continues=self.state.model_name or os.path.basename(path),
+                            batch_loss=list(history.get("batch_loss", [])),
+                            epochs=[dict(e) for e in history.get("epochs", [])])
+        request = TrainRequest(source=run.source, out=run.checkpoint, resume=path,
+                               train={"epochs": epochs, "device": self.device.currentText()}, backend=self.backend,
+                               tensorboard=self.tensorboard_folder(run))
+        self._continued = path
+        return self._launch(run, request, None)  # the child loads the model's own data, with its options
+
+    def _new_run(self, **fields):
+        run = self.state.new_run(**fields)
         if not run.checkpoint:  # no run store (a panel previewed alone)
             import tempfile
 
             run.checkpoint = tempfile.mkstemp(prefix=f"run-{run.number}-", suffix=".keras")[1]
+        return run
+
+    def _launch(self, run, request, corpus) -> bool:
         self.run = run
-        request = TrainRequest(source=corpus.name, out=run.checkpoint, data_options=corpus.options.to_dict(),
-                               model=model_config.to_dict(), train=self.chosen_settings(), backend=self.backend,
-                               tensorboard=self.tensorboard_folder(run))
+        self._seconds_before = run.seconds = float(run.epochs[-1].get("elapsed", 0.0)) if run.epochs else 0.0
         self.tensorboard_log = request.tensorboard
         worker = TrainWorker(request, corpus)
         self.runner = TrainRunner(worker, self)
@@ -411,7 +463,7 @@ class TrainPanel(QWidget):
         run.device = event.device
         run.parameters = event.parameters
         self._started = event
-        self.plots.reset(run.batches_per_epoch)
+        self.plots.reset(run.batches_per_epoch, run.batch_loss, run.epochs)  # a continued run: its history first
         total = max(1, (event.epochs - event.first_epoch) * event.batches_per_epoch)
         self.progress.setRange(0, total)
         self.progress.setValue(0)
@@ -429,7 +481,7 @@ class TrainPanel(QWidget):
             self.run.batch_loss.extend(losses)
             self.plots.add_losses(losses)
             last = batches[-1]
-            self.run.seconds = last.elapsed
+            self.run.seconds = self._seconds_before + last.elapsed
             started = getattr(self, "_started", None)
             if started is not None:
                 done = (last.epoch - started.first_epoch) * started.batches_per_epoch + last.batch + 1
@@ -449,7 +501,7 @@ class TrainPanel(QWidget):
                   "val_token_accuracy": event.val_token_accuracy, "val_exact_match": event.val_exact_match,
                   "elapsed": event.elapsed}
         self.run.epochs.append(record)
-        self.run.seconds = event.elapsed
+        self.run.seconds = self._seconds_before + event.elapsed
         self.plots.add_epoch(record)
         for source, expected, produced in event.samples:
             row = self.samples.rowCount()
@@ -500,8 +552,11 @@ class TrainPanel(QWidget):
         self.status.setText(f"Run #{run.number}: {result.message}{log}")
         self.test_figures.setText(metrics_text(run.metrics))
         self.show_mistakes(run.mistakes)
-        if result.model is not None and result.status not in ev.FAILED and self.state.model is None:
-            self.use_model()  # nothing was in use: no model is replaced behind the user's back
+        continued = self._continued is not None and self._continued == self.state.model_path
+        if result.model is not None and result.status not in ev.FAILED and (self.state.model is None or continued):
+            # Nothing was in use, or the user trained the model in use further: no other model
+            # is replaced behind the user's back.
+            self.use_model()
         self._update_buttons()
         self.state.runs_changed.emit()
         self.state.save_runs()
