@@ -75,7 +75,7 @@ def _chosen_data_options(args, **overrides) -> dict:
 
     values = {}
     for field in ("level", "max_samples", "val_split", "seed", "max_length", "task_size", "subword_vocab",
-                  "subword_model", "sample"):
+                  "subword_model", "sample", "columns"):
         value = getattr(args, field, None)
         if value is not None:
             values[field] = value
@@ -249,7 +249,9 @@ def cmd_train(args) -> int:
     session = TrainingSession(request, progress)
     session.prepare()
     if getattr(session.corpus, "header", None):
-        print(f"note: {args.source}: line 1 looks like a header ({session.corpus.header!r}); not trained on",
+        source_column, target_column = (c + 1 for c in session.corpus.options.columns)
+        print(f"note: {args.source}: line 1 looks like a header ({session.corpus.header!r}); not trained on. "
+              f"Input column {source_column}, target column {target_column} (--columns chooses others)",
               file=sys.stderr)
     _note_skipped(args.source, session.corpus)
     try:

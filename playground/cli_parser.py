@@ -62,6 +62,17 @@ def _range_text(value, low, high, what, low_open=False) -> str:
     return f"must be {what} <= {show(high)}, got {show(value)}"
 
 
+def column_pair(text: str) -> tuple[int, int]:
+    """"2,3" (1-based, as ``cut -f`` counts) → (1, 2), the 0-based (source, target) columns."""
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) != 2 or not all(part.isdigit() and int(part) >= 1 for part in parts):
+        raise argparse.ArgumentTypeError(f"expected two column numbers like 2,3 (1 = the first column), got {text!r}")
+    source, target = (int(part) - 1 for part in parts)
+    if source == target:
+        raise argparse.ArgumentTypeError(f"the input and target columns must differ, got {text!r}")
+    return source, target
+
+
 def nonempty(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("is empty")
@@ -103,6 +114,9 @@ def build_parser(commands) -> argparse.ArgumentParser:
         p.add_argument("--sample", choices=("first", "random"),
                        help="which pairs --max-samples keeps: the first in the file (default) or a seeded random set")
         p.add_argument("--reverse-source", action="store_true", help="reverse source tokens (Sutskever et al.)")
+        p.add_argument("--columns", type=column_pair, metavar="IN,TARGET",
+                       help="sentence-pair files: the input and target columns, 1 = the first (default 1,2; "
+                            "2,1 translates the other way)")
         p.add_argument("--val-split", type=real(0, 0.9))
         p.add_argument("--seed", type=int)
         p.add_argument("--task-size", type=POSITIVE, help="pairs generated for a built-in task")

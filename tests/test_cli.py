@@ -54,6 +54,25 @@ def test_errors_are_one_line_with_exit_code_2(tmp_path):
     assert debug.returncode != 0 and "Traceback" in debug.stderr
 
 
+def test_columns_choose_the_input_and_target_of_a_pairs_file(tmp_path, capsys):
+    data = tmp_path / "c3.csv"
+    data.write_text("id,en,fr\n1,Hello,Bonjour\n2,Thanks,\n" + "".join(f"{n},Hi {n},Salut {n}\n" for n in range(3, 40)),
+                    encoding="utf-8")
+    described = {}
+    for columns in ("1,2", "2,3", "3,2"):
+        assert main(["data-info", str(data), "--columns", columns, "--json"]) == 0
+        described[columns] = json.loads(capsys.readouterr().out)
+    assert described["1,2"]["header"] == "id,en,fr" and described["1,2"]["skipped_count"] == 0
+    assert [s["reason"] for s in described["2,3"]["skipped"]] == ["empty target"]
+    assert [s["reason"] for s in described["3,2"]["skipped"]] == ["empty source"]
+    assert described["2,3"]["vocab_sizes"] == {"source": 20, "target": 25}  # English in, French out
+    assert described["3,2"]["vocab_sizes"] == {"source": 25, "target": 20}
+    for wrong, message in (("2,2", "must differ"), ("0,1", "1 = the first column")):
+        with pytest.raises(SystemExit) as exited:
+            main(["data-info", str(data), "--columns", wrong])
+        assert exited.value.code == 2 and message in capsys.readouterr().err
+
+
 def test_unknown_builtin_names_the_valid_ones(capsys):
     assert main(["data-info", "digits:multiply"]) == 2
     err = capsys.readouterr().err

@@ -44,7 +44,8 @@ def test_bom_is_dropped(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "header_line", ["english\tfrench", "English\tFrench\tAttribution", "src tgt", "source\ttarget", "en\tfr", "eng\tfra"]
+    "header_line", ["english\tfrench", "English\tFrench\tAttribution", "src tgt", "source\ttarget", "en\tfr", "eng\tfra",
+                    "id\ten\tfr"]
 )
 def test_header_auto_detected(tmp_path, header_line):
     loaded = load_pairs(write(tmp_path, f"\ufeff{header_line}\nGo.\tVa !\n"))

@@ -237,6 +237,22 @@ def test_sentence_files_get_the_recommended_model_and_tokens(qtbot, tmp_path):
     with qtbot.waitSignal(data.preview_shown, timeout=LONG):
         data.open_path(str(pairs))
     assert data.level.currentText() == "subword" and data.options().level == "subword"
+    # A pair file's columns are the user's choice (1-based on screen); built-in tasks have none.
+    assert data.data_form.isRowVisible(data.columns) and data.options().columns == (0, 1)
+    qtbot.waitUntil(lambda: data.loaded_source == str(pairs) and not data.loading, timeout=LONG)
+    assert not data.is_stale()
+    data.source_column.setValue(2)
+    data.target_column.setValue(1)
+    assert data.options().columns == (1, 0) and data.is_stale()  # loaded with the other columns
+    data.target_column.setValue(2)
+    with pytest.raises(ValueError, match="must differ"):
+        data.options()
+    data.target_column.setValue(1)
+    data.set_options({**data.options().to_dict(), "columns": [0, 1]})
+    assert (data.source_column.value(), data.target_column.value()) == (1, 2)
+    data.set_source("digits:reverse")
+    assert not data.data_form.isRowVisible(data.columns)
+    data.set_source(str(pairs))
     state.set_corpus(load_source(str(pairs), DataOptions(level="subword", subword_vocab=40)))
     assert model.preset.currentText() == "sentences" and model.model_config().mode == "transformer"
     model.mode.setCurrentText("attention")  # the user's choice stays when data is loaded again

@@ -30,7 +30,7 @@ _GENERIC_COLUMN_NAMES = {
     "source", "target", "src", "tgt", "trg", "input", "output", "question", "answer",
     "query", "text", "translation", "sentence", "prompt", "response", "attribution",
     "license", "licence", "original", "reference", "lang1", "lang2", "text1", "text2",
-    "sentence1", "sentence2",
+    "sentence1", "sentence2", "id",
 }  # fmt: skip
 _LANGUAGE_NAMES = {
     "english", "french", "spanish", "german", "italian", "portuguese", "dutch", "russian",

@@ -166,6 +166,20 @@ class DataPanel(QWidget):
         self.test_split.setSingleStep(0.05)
         self.test_split.setValue(0.1)
         self.test_split.setToolTip("Fraction held out for the final test")
+        self.source_column = QSpinBox()
+        self.source_column.setRange(1, 99)
+        self.source_column.setValue(1)
+        self.source_column.setToolTip("The column of a sentence-pair file that holds the input (1 = the first)")
+        self.target_column = QSpinBox()
+        self.target_column.setRange(1, 99)
+        self.target_column.setValue(2)
+        self.target_column.setToolTip("The column that holds the target; input 2, target 1 translates the other way")
+        self.columns = QWidget()
+        columns = QHBoxLayout(self.columns)
+        columns.setContentsMargins(0, 0, 0, 0)
+        for label, spin in (("input", self.source_column), ("target", self.target_column)):
+            columns.addWidget(QLabel(label))
+            columns.addWidget(spin, 1)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("Seed for task generation, sampling and the split")
@@ -181,6 +195,7 @@ class DataPanel(QWidget):
         form = QFormLayout()
         form.addRow("Tokens", self.level)
         form.addRow("Subword pieces", self.subword_vocab)
+        form.addRow("Columns", self.columns)
         self.data_form = form
         checks = QHBoxLayout()
         checks.addWidget(self.lowercase)
@@ -251,7 +266,7 @@ class DataPanel(QWidget):
         for widget in (self.lowercase, self.reverse):
             widget.toggled.connect(self.check_stale)
         for widget in (self.max_length, self.max_samples, self.task_size, self.val_split, self.test_split, self.seed,
-                       self.subword_vocab):
+                       self.subword_vocab, self.source_column, self.target_column):
             widget.valueChanged.connect(self.check_stale)
         self.level.currentIndexChanged.connect(self._level_changed)
         self.level.activated.connect(self._level_chosen)
@@ -269,7 +284,10 @@ class DataPanel(QWidget):
     def options(self):
         from playground.data.source import DataOptions
 
-        return DataOptions(level=self.level.currentText(), lowercase=self.lowercase.isChecked(),
+        columns = (self.source_column.value() - 1, self.target_column.value() - 1)
+        if columns[0] == columns[1]:
+            raise ValueError(f"The input and target columns must differ (both are column {columns[0] + 1})")
+        return DataOptions(level=self.level.currentText(), lowercase=self.lowercase.isChecked(), columns=columns,
                            reverse_source=self.reverse.isChecked(),
                            max_length=self.max_length.value() or None, max_samples=self.max_samples.value() or None,
                            sample=self.sample.currentData(), task_size=self.task_size.value() or None,
@@ -295,6 +313,8 @@ class DataPanel(QWidget):
         self.test_split.setValue(options.test_split)
         self.seed.setValue(options.seed)
         self.subword_vocab.setValue(options.subword_vocab)
+        self.source_column.setValue(options.columns[0] + 1)
+        self.target_column.setValue(options.columns[1] + 1)
 
     def current_source(self) -> str:
         return self.source.currentData() or self.source.currentText()
@@ -313,6 +333,7 @@ class DataPanel(QWidget):
 
         if not getattr(self, "level_chosen", True):  # sentence files: the recommended subword tokens
             self.level.setCurrentText("subword" if is_sentence_file(self.current_source()) else "char")
+        self.data_form.setRowVisible(self.columns, is_sentence_file(self.current_source()))
         tip = self.source.itemData(self.source.currentIndex(), Qt.ItemDataRole.ToolTipRole)
         self.description.setText(tip or self.current_source())
         self.check_stale()
