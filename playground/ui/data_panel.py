@@ -75,6 +75,14 @@ def load_and_summarise(source: str, options, progress=None) -> dict:
             "target_lengths": target_lengths, "describe": corpus.describe()}
 
 
+def _column_spin(value: int, tip: str) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(1, 99)
+    spin.setValue(value)
+    spin.setToolTip(tip)
+    return spin
+
+
 class DataPanel(QWidget):
     """Emits ``corpus_loaded(corpus)``; shows errors through :mod:`dialogs`."""
 
@@ -166,14 +174,9 @@ class DataPanel(QWidget):
         self.test_split.setSingleStep(0.05)
         self.test_split.setValue(0.1)
         self.test_split.setToolTip("Fraction held out for the final test")
-        self.source_column = QSpinBox()
-        self.source_column.setRange(1, 99)
-        self.source_column.setValue(1)
-        self.source_column.setToolTip("The column of a sentence-pair file that holds the input (1 = the first)")
-        self.target_column = QSpinBox()
-        self.target_column.setRange(1, 99)
-        self.target_column.setValue(2)
-        self.target_column.setToolTip("The column that holds the target; input 2, target 1 translates the other way")
+        self.source_column, self.target_column = (
+            _column_spin(1, "The column of a sentence-pair file that holds the input (1 = the first)"),
+            _column_spin(2, "The column that holds the target; input 2, target 1 translates the other way"))
         self.columns = QWidget()
         columns = QHBoxLayout(self.columns)
         columns.setContentsMargins(0, 0, 0, 0)
