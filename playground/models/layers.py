@@ -109,7 +109,9 @@ class PaddedLSTM(keras.layers.LSTM):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         route = lstm_route(masked=mask is not None)
-        if route == "fused" and not self.go_backwards and not self.dropout and not self.recurrent_dropout:
+        # The fused and projected runs cover the forward, dropout-free LSTM the models build.
+        plain = not (self.go_backwards or self.dropout or self.recurrent_dropout)
+        if route == "fused" and plain:
             fused = masked_lstm(sequences, mask, initial_state[0], initial_state[1],
                                 ops.convert_to_tensor(self.cell.kernel),
                                 ops.convert_to_tensor(self.cell.recurrent_kernel),
@@ -117,8 +119,7 @@ class PaddedLSTM(keras.layers.LSTM):
             if fused is not None:
                 outputs, h, c = fused
                 return h, (outputs if self.return_sequences else ops.expand_dims(h, 1)), [h, c]
-        if route.startswith("projected") and not self.go_backwards and not self.dropout \
-                and not self.recurrent_dropout:
+        if route.startswith("projected") and plain:
             return self._projected_loop(sequences, initial_state, mask, unroll=4 if route.endswith("unroll4") else 1)
         if route in ("scan", "unrolled"):
             # keras.layers.RNN's loop: LSTM's own inner_loop would try cuDNN first.

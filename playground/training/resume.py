@@ -85,7 +85,7 @@ def check_same_data(request, meta: dict, corpus) -> None:
         pass
     stored = {"counts": (meta.get("data") or {}).get("counts"), "source_vocab": meta.get("source_vocab"),
               "target_vocab": meta.get("target_vocab"), "test": meta.get("test_examples")}
-    loaded = {"counts": corpus.describe()["counts"],
+    loaded = {"counts": {"train": len(corpus.train), "val": len(corpus.val), "test": len(corpus.test)},
               "source_vocab": corpus.source_vocab.to_dict() if corpus.source_vocab is not None else None,
               "target_vocab": corpus.target_vocab.to_dict(), "test": [[list(s), list(t)] for s, t in corpus.test]}
     if json.dumps(stored, sort_keys=True, default=str) == json.dumps(loaded, sort_keys=True, default=str):

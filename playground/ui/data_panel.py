@@ -334,9 +334,10 @@ class DataPanel(QWidget):
     def _source_changed(self):
         from playground.sources import is_sentence_file
 
+        sentences = is_sentence_file(self.current_source())  # sniffs the file once
         if not getattr(self, "level_chosen", True):  # sentence files: the recommended subword tokens
-            self.level.setCurrentText("subword" if is_sentence_file(self.current_source()) else "char")
-        self.data_form.setRowVisible(self.columns, is_sentence_file(self.current_source()))
+            self.level.setCurrentText("subword" if sentences else "char")
+        self.data_form.setRowVisible(self.columns, sentences)
         tip = self.source.itemData(self.source.currentIndex(), Qt.ItemDataRole.ToolTipRole)
         self.description.setText(tip or self.current_source())
         self.check_stale()

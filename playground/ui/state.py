@@ -60,12 +60,11 @@ class Run:
     def label(self) -> str:
         cfg = self.model_config
         mode = cfg.get("mode", "?")
+        more = f" (more of {self.continues})" if self.continues else ""
         if mode == "transformer" or cfg.get("cell") == "transformer":
             size = f"{cfg.get('encoder_layers', 2)}+{cfg.get('decoder_layers', 2)}×d{cfg.get('d_model', 128)}"
-            return f"#{self.number} {mode} {size} · {self.source}" + (f" (more of {self.continues})"
-                                                                      if self.continues else "")
+            return f"#{self.number} {mode} {size} · {self.source}{more}"
         extra = f"/{cfg.get('attention')}" if mode == "attention" else ""
-        more = f" (more of {self.continues})" if self.continues else ""
         return f"#{self.number} {mode}{extra} {cfg.get('cell', '')} {cfg.get('units', '')}u · {self.source}{more}"
 
     def final_metrics(self) -> dict:
