@@ -20,6 +20,10 @@ The CPU figures come from a child process of this script with the GPU hidden
 (``JAX_PLATFORMS=cpu``, ``CUDA_VISIBLE_DEVICES=``), on ``--cpu-pairs`` pairs (the rate is
 per sample, so the ratio holds). ``--compare`` trains again in the same process with the
 LSTMs run other ways (``playground.backend.rnn.KERNELS``) and prints each one's time ratio.
+``--xla-flags`` trains again in a child process per value, on the same device, with that value
+added to ``XLA_FLAGS`` (read once, when the backend starts: hence a child), e.g.
+``--xla-flags xla_gpu_enable_command_buffer=+WHILE,+CONDITIONAL``, which records each LSTM
+loop into one CUDA graph instead of launching its kernels one by one per loop step.
 """
 
 from __future__ import annotations
@@ -107,6 +111,17 @@ def _training_line(figures) -> str:
             f"{figures['epoch_s']:.3f} s per epoch")
 
 
+def child_report(args, *, env, pairs, decode_sentences) -> dict:
+    """This script's figures from a child process run with ``env``."""
+    out = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"gpu_check_child_{os.getpid()}.json")
+    command = [sys.executable, __file__, "--data", args.data, "--pairs", str(pairs), "--epochs", str(args.epochs),
+               "--decode-sentences", str(decode_sentences), "--device", args.device, "--skip-cpu",
+               "--kernels", args.kernels, "--json", out, "--batch-sizes", *map(str, args.batch_sizes)]
+    subprocess.run(command, env=env, check=True)
+    with open(out, encoding="utf-8") as f:
+        return json.load(f)
+
+
 def run(args) -> dict:
     from playground.backend.loading import load_backend
 
@@ -118,7 +133,8 @@ def run(args) -> dict:
           f"{'cuDNN (fused, per-row lengths)' if rnn.fused_lstm_available() else 'Keras loop'}", flush=True)
     lines = keras_recipe.read_lines(args.data)
     pairs = keras_recipe.recipe_pairs(lines, args.pairs)
-    held_out = [s for s, _ in keras_recipe.held_out_pairs(lines, args.pairs, args.decode_sentences)]
+    held_out = [s for s, _ in keras_recipe.held_out_pairs(lines, args.pairs, args.decode_sentences)] \
+        if args.decode_sentences else []
     corpus = make_corpus(pairs)
     report = {"backend": backend, "pairs": len(pairs), "batches": {}}
     model = None
@@ -142,6 +158,8 @@ def run(args) -> dict:
             print(f"[{report['device']}] batch {batch_size}, LSTMs as {kernels}: {_training_line(figures)} "
                   f"({ratio:.2f}x the time of {args.kernels})", flush=True)
         rnn.kernels = args.kernels
+    if not args.decode_sentences:
+        return report
     report["decode"] = decode_figures(model, held_out)
     d = report["decode"]
     print(f"[{report['device']}] greedy decode: {d['greedy_batch1_ms']:.2f} ms per sentence at batch 1, "
@@ -165,27 +183,35 @@ def main():
     parser.add_argument("--kernels", choices=KERNELS, default=KERNELS[0], help="how LSTMs run on a GPU under JAX")
     parser.add_argument("--compare", nargs="*", choices=KERNELS, default=[],
                         help="also train with these (same process) and print the time ratios")
+    parser.add_argument("--xla-flags", action="append", default=[], metavar="FLAGS",
+                        help="also train in a child process with these XLA flags added to XLA_FLAGS (leading dashes "
+                             "optional; repeat for several children); print the ratios")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
     if not os.path.exists(args.data):
         sys.exit(f"gpu_check: {args.data} not found (pass --data PATH to tatoeba-eng-fra.txt)")
     began = time.perf_counter()
     report = run(args)
+    for flags in args.xla_flags:
+        flags = " ".join("--" + flag.lstrip("-") for flag in flags.split())
+        env = dict(os.environ, XLA_FLAGS=f"{os.environ.get('XLA_FLAGS', '')} {flags}".strip())
+        child = child_report(args, env=env, pairs=args.pairs, decode_sentences=0)
+        report.setdefault("xla_flags", {})[flags] = child
+        for batch_size in args.batch_sizes:
+            figures = child["batches"][str(batch_size)]
+            ratio = figures["epoch_s"] / report["batches"][batch_size]["epoch_s"]
+            print(f"[{child['device']}] batch {batch_size}, XLA_FLAGS {env['XLA_FLAGS']!r}: {_training_line(figures)} "
+                  f"({ratio:.2f}x the time without)", flush=True)
     if not args.skip_cpu and args.device != "cpu":
         env = dict(os.environ, JAX_PLATFORMS="cpu", CUDA_VISIBLE_DEVICES="")
-        out = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"gpu_check_cpu_{os.getpid()}.json")
-        command = [sys.executable, __file__, "--data", args.data, "--pairs", str(args.cpu_pairs), "--epochs", "2",
-                   "--decode-sentences", str(min(args.decode_sentences, 30)), "--device", "cpu", "--skip-cpu",
-                   "--json", out, "--batch-sizes", *map(str, args.batch_sizes)]
-        subprocess.run(command, env=env, check=True)
-        with open(out, encoding="utf-8") as f:
-            cpu = json.load(f)
+        cpu = child_report(argparse.Namespace(**{**vars(args), "device": "cpu", "epochs": 2}), env=env,
+                           pairs=args.cpu_pairs, decode_sentences=min(args.decode_sentences, 30))
         for batch_size in args.batch_sizes:
             gpu_rate = report["batches"][batch_size]["samples_per_s"]
             cpu_rate = cpu["batches"][str(batch_size)]["samples_per_s"]
             print(f"batch {batch_size}: {report['device']} {gpu_rate:,.0f} samples/s vs {cpu['device']} "
                   f"{cpu_rate:,.0f} samples/s: ratio {gpu_rate / cpu_rate:.1f}x")
-        for key in ("greedy_batch1_ms", "greedy_batched_ms", "beam4_batched_ms"):
+        for key in ("greedy_batch1_ms", "greedy_batched_ms", "beam4_batched_ms") if "decode" in report else ():
             print(f"{key}: {report['decode'][key]:.3f} vs CPU {cpu['decode'][key]:.3f}: "
                   f"ratio {cpu['decode'][key] / report['decode'][key]:.1f}x")
         report["cpu"] = cpu
