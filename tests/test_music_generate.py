@@ -280,13 +280,15 @@ def test_cli_train_and_generate(tmp_path, capsys):
         assert w.getnframes() > 44100  # 64 16th notes at ~110 bpm: several seconds
     # A note name, bars, and a readable error for a seed out of range.
     assert main(["generate", str(model), "--seed", "C5", "--bars", "2"]) == 0
-    assert "generated" in capsys.readouterr().out
+    assert "(2 bars with the seed note," in capsys.readouterr().out  # the seed is the first step of them
     assert main(["generate", str(model), "--seed", "C1"]) == 2
     assert "outside the training pitch range" in capsys.readouterr().err
     # A primer from a MIDI file.
     assert main(["generate", str(model), "--primer", str(mid), "--primer-bars", "1", "--bars", "1",
                  "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["settings"]["seed"].endswith("first 1 bars")
+    assert main(["generate", str(model), "--primer", str(mid), "--primer-bars", "1", "--bars", "1"]) == 0
+    assert "(1 bar after the primer," in capsys.readouterr().out
 
 
 def test_events_encoding_generates_whole_bars():

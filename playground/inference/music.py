@@ -399,9 +399,11 @@ def generate_music_cli(model, args) -> int:
         summary["notes"] = [[n.pitch, n.start, n.duration, n.track] for n in result.notes]
         print(json.dumps(summary, indent=2))
         return 0
-    print(f"generated {summary['generated_notes']} notes ({summary['generated_bars']:g} bars, "
-          f"{summary['generated_tokens']} tokens, {result.info.encoding} encoding) after seed "
-          f"{summary['settings']['seed']} in {result.seconds:.2f}s")
+    # A seed note is step 0 of the requested bars, so its bars are counted with it.
+    shown_bars = summary["generated_bars"] if primer_path else summary["bars"]
+    span = f"{shown_bars:g} bar{'' if shown_bars == 1 else 's'} {'after the primer' if primer_path else 'with the seed note'}"
+    print(f"generated {summary['generated_notes']} notes ({span}, {summary['generated_tokens']} tokens, "
+          f"{result.info.encoding} encoding) after seed {summary['settings']['seed']} in {result.seconds:.2f}s")
     gr = summary["generated_pitch_range"]
     lo, hi = result.info.pitch_range
     print(f"pitches {gr[0] if gr else '-'}..{gr[1] if gr else '-'} (training range {lo}..{hi}); "
