@@ -203,7 +203,8 @@ class _Progress:
         elif isinstance(event, ev.TrainFinished):
             if self.tty:
                 self.stream.write("\n")
-            self._line(f"{event.status}: {event.message}")
+            if event.status not in ev.FAILED:  # a failure is the command's one error line
+                self._line(f"{event.status}: {event.message}")
 
     def _line(self, text):
         if not self.as_json:

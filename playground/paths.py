@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -151,6 +152,7 @@ def check_output(path: str | os.PathLike | None, writes: str, *, option: str = "
         if ancestor.exists():
             if not ancestor.is_dir():
                 raise PathRefused(f"{path}: {ancestor} is a file, not a folder")
+            _require_writable(ancestor, path)
             break
     kind = existing_kind(path)
     if kind in ("missing",) or kind in REPLACEABLE[writes]:
@@ -169,6 +171,19 @@ def check_output(path: str | os.PathLike | None, writes: str, *, option: str = "
         return path
     raise PathRefused(f"{path}: exists and is {_KIND_WORDS.get(kind, kind)}, not {_WHAT[writes]}; "
                       f"refused to replace it (add --force to replace it anyway)", forceable=True)
+
+
+def _require_writable(folder: Path, path: Path) -> None:
+    """Creates and removes a file in ``folder`` (where ``path``, or the folders leading to it,
+    will be written), so a long run learns now, not at its end, that it could not save.
+    A real write: permission bits say nothing for root, a read-only mount or /proc."""
+    try:
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".playground-probe-")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise PathRefused(f"{path}: cannot write in {folder} ({exc.strerror or exc}); choose another folder") \
+            from None
 
 
 def _example(writes: str) -> str:

@@ -66,6 +66,29 @@ def test_train_refuses_its_own_dataset_and_bad_out_values_before_training(tmp_pa
     assert "is a file, not a folder" in capsys.readouterr().err
 
 
+def test_an_output_folder_that_cannot_be_written_is_refused_before_training(tmp_path, capsys, monkeypatch):
+    """Found out at the end, a run's work would be lost: a real write into the folder decides."""
+    import tempfile
+
+    if os.path.isdir("/proc/self"):  # a folder no one may create files in, root included
+        assert main(["train", "digits:reverse", "--out", "/proc/model.keras", "--epochs", "1"]) == 2
+        err = capsys.readouterr().err
+        assert "/proc/model.keras: cannot write in /proc" in err and "training on" not in err
+    real_mkstemp = tempfile.mkstemp
+
+    def read_only(*args, dir=None, **kwargs):
+        if Path(dir) == tmp_path:
+            raise PermissionError(13, "Permission denied")
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    for out in (tmp_path / "m.keras", tmp_path / "new" / "folders" / "m.keras"):  # the nearest existing folder
+        with pytest.raises(PathRefused, match=f"cannot write in {tmp_path} \\(Permission denied\\)"):
+            check_output(out, "model")
+    assert not list(tmp_path.iterdir())  # the probe leaves nothing behind
+    assert check_output(tmp_path.parent / "elsewhere.keras", "model").name == "elsewhere.keras"
+
+
 def test_a_model_replaces_only_a_model(tiny_model_file, tmp_path):
     midi = tmp_path / "tune.mid"
     midi.write_bytes(b"MThd\x00\x00\x00\x06\x00\x01\x00\x01\x01\xe0")
