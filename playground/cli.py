@@ -327,24 +327,35 @@ def cmd_translate(args) -> int:
     beam = max(args.beam, args.n_best)
     from playground.inference.predictor import InputTooLong
 
+    given = [i for i, text in enumerate(texts) if text.strip()]  # a blank line gets a blank output
     try:
-        results = predictor.translate(texts, beam_width=beam, n_best=args.n_best)
+        translated = predictor.translate([texts[i] for i in given], beam_width=beam, n_best=args.n_best) \
+            if given else []
     except InputTooLong as exc:
-        where = f"input {exc.index + 1}" if args.text else f"stdin line {exc.index + 1}"
+        index = given[exc.index]
+        where = f"input {index + 1}" if args.text else f"stdin line {index + 1}"
         raise CliError(f"{where}: {exc}") from None
+    results = dict(zip(given, translated))
+    score_kind = "length-normalised log-probability (beam)" if beam > 1 else "log-probability"
     if args.json:
-        _print_json([{"input": text, "output": r.text, "score": r.score, "unknown": r.unknown,
+        _print_json([{"input": text, "output": r.text, "score": r.score, "score_kind": score_kind,
+                      "log_probability": r.log_probability, "unknown": r.unknown,
                       "n_best": [{"output": o, "score": s} for o, s in r.n_best], "sentences": r.pieces}
-                     for text, r in zip(texts, results)])
+                     if r is not None else {"input": text, "output": "", "score": None, "n_best": []}
+                     for text, r in ((text, results.get(i)) for i, text in enumerate(texts))])
         return 0
-    for r in results:
-        if args.n_best > 1:
+    for i in range(len(texts)):
+        r = results.get(i)
+        if r is None:
+            if args.n_best == 1:
+                print()
+        elif args.n_best > 1:  # input number, rank, beam score, output: one list per input
             for rank, (output, score) in enumerate(r.n_best, 1):
-                print(f"{rank}\t{score:.4f}\t{output}")
+                print(f"{i + 1}\t{rank}\t{score:.4f}\t{output}")
         else:
             print(r.text)
-        if r.unknown:
-            print(f"note: unknown input tokens {r.unknown} were read as <unk>", file=sys.stderr)
+        if r is not None and r.unknown:
+            print(f"note: input {i + 1}: unknown input tokens {r.unknown} were read as <unk>", file=sys.stderr)
     return 0
 
 

@@ -239,8 +239,9 @@ def build_parser(commands) -> argparse.ArgumentParser:
 
 
 def stdin_lines(stream=None, max_chars: int | None = None):
-    """Non-blank lines of ``stream`` (stdin), each read with a length cap: a longer line
-    (or endless input with no newline, like /dev/zero) is an error naming its number."""
+    """The lines of ``stream`` (stdin), each read with a length cap: a longer line (or endless
+    input with no newline, like /dev/zero) is an error naming its number. A blank line is
+    yielded as "", so outputs can stay line for line with the input."""
     from playground.limits import MAX_STDIN_LINE_CHARS
 
     stream = stream or sys.stdin
@@ -255,5 +256,4 @@ def stdin_lines(stream=None, max_chars: int | None = None):
             raise ValueError(f"stdin line {number}: longer than {max_chars:,} characters; refused")
         if "\x00" in line:
             raise ValueError(f"stdin line {number}: holds NUL characters (binary input?); refused")
-        if line.strip():
-            yield line.rstrip("\r\n")
+        yield line.rstrip("\r\n") if line.strip() else ""

@@ -125,12 +125,20 @@ def test_translate_args_stdin_and_n_best(trained, capsys):
     rows = json.loads(capsys.readouterr().out)
     assert [r["input"] for r in rows] == ["123", "4567", "12a"]
     assert rows[2]["unknown"] == ["a"]
-    piped = run_cli("translate", str(out), stdin="123\n4567\n12a\n")  # a real pipe
-    assert piped.stdout.splitlines() == [r["output"] for r in rows]
-    assert piped.returncode == 0 and "unknown" in piped.stderr
-    assert main(["translate", str(out), "123", "--beam", "4", "--n-best", "3"]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 3 and [line.split("\t")[0] for line in lines] == ["1", "2", "3"]
+    assert [r["score_kind"] for r in rows] == ["log-probability"] * 3
+    assert all(r["score"] == r["log_probability"] for r in rows)
+    piped = run_cli("translate", str(out), stdin="123\n4567\n\n12a\n")  # a real pipe, a blank line kept
+    outputs = [r["output"] for r in rows]
+    assert piped.stdout.splitlines() == outputs[:2] + [""] + outputs[2:]
+    assert piped.returncode == 0 and "input 4: unknown" in piped.stderr
+    assert main(["translate", str(out), "123", "4567", "--beam", "4", "--n-best", "3"]) == 0
+    lines = [line.split("\t") for line in capsys.readouterr().out.strip().splitlines()]
+    assert [line[:2] for line in lines] == [["1", "1"], ["1", "2"], ["1", "3"], ["2", "1"], ["2", "2"], ["2", "3"]]
+    scores = [float(line[2]) for line in lines[:3]]
+    assert scores == sorted(scores, reverse=True)  # best first
+    assert main(["translate", str(out), "123", "--beam", "4", "--json"]) == 0
+    beam = json.loads(capsys.readouterr().out)[0]
+    assert beam["score_kind"].startswith("length-normalised") and beam["log_probability"] <= beam["score"] + 1e-6
 
 
 def test_info_and_export(trained, tmp_path):

@@ -41,6 +41,7 @@ class Translation:
     n_best: list = field(default_factory=list)  # [(text, score)] best first (beam search)
     greedy_tokens: list = field(default_factory=list)  # the greedy output, which ``attention`` belongs to
     pieces: int = 1  # sentences translated one by one (an input longer than the model's limit)
+    log_probability: float = 0.0  # of ``text``, not length-normalised (= ``score`` for greedy)
 
 
 class Predictor:
@@ -161,7 +162,8 @@ class Predictor:
             if self.has_attention:
                 attention = greedy.attention[i, :length, : len(tokens[i])]
             translation = Translation(self.detokenize(out_tokens), out_tokens, tokens[i], unknown[i],
-                                      float(greedy.log_probs[i]), attention, greedy_tokens=out_tokens)
+                                      float(greedy.log_probs[i]), attention, greedy_tokens=out_tokens,
+                                      log_probability=float(greedy.log_probs[i]))
             if beams is not None:
                 translation.n_best = [
                     (self.detokenize(self.target_vocab.decode(beams.tokens[i, j])), float(beams.scores[i, j]))
@@ -170,6 +172,7 @@ class Predictor:
                 best_tokens = self.target_vocab.decode(beams.tokens[i, 0])
                 translation.text, translation.tokens = self.detokenize(best_tokens), best_tokens
                 translation.score = float(beams.scores[i, 0])
+                translation.log_probability = float(beams.log_probs[i, 0])
             results.append(translation)
         return results
 
@@ -226,4 +229,5 @@ def _joined(parts: list[Translation], level: str) -> Translation:
     text = " ".join(part.text for part in parts)
     score = float(sum(part.score for part in parts))
     unknown = [token for part in parts for token in part.unknown]
-    return Translation(text, tokens, source, unknown, score, None, [(text, score)], greedy, pieces=len(parts))
+    return Translation(text, tokens, source, unknown, score, None, [(text, score)], greedy, pieces=len(parts),
+                       log_probability=float(sum(part.log_probability for part in parts)))
