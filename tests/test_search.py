@@ -67,6 +67,25 @@ def test_sampling_top_k_one_is_greedy_and_seeded(tiny_model, sources):
     np.testing.assert_array_equal(a, b)
 
 
+def test_sampling_never_gives_padding_start_or_unknown(tiny_model, sources):
+    """<unk> stands for rare tokens: a generated sequence never shows it, even where the
+    model prefers it (its logit raised far above the rest here)."""
+    from playground.data.vocab import START_ID, UNK_ID
+
+    bias = tiny_model.output_layer.bias
+    before = np.array(bias.numpy())
+    try:
+        raised = before.copy()
+        raised[UNK_ID] += 50.0
+        bias.assign(raised)
+        assert np.all(search.greedy_decode(tiny_model, sources, 6).tokens[:, 0] == UNK_ID)  # what it prefers
+        out = search.sample_decode(tiny_model, sources, 6, temperature=2.0, seed=2)
+    finally:
+        bias.assign(before)
+    assert not np.isin(out, [UNK_ID, START_ID]).any()
+    assert np.all(out[:, 0] != PAD_ID)
+
+
 def test_sampling_forces_the_prefix(tiny_model, sources):
     prefix = np.tile(np.array([[5, 6, 7]], np.int32), (len(sources), 1))
     out = search.sample_decode(tiny_model, sources, 10, prefix_ids=prefix, temperature=2.0, seed=1)

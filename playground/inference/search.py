@@ -17,7 +17,7 @@ import numpy as np
 from keras import ops
 
 from playground.backend.compiled import compile_inference, needs_static_shapes, random_categorical
-from playground.data.vocab import END_ID, PAD_ID, START_ID
+from playground.data.vocab import END_ID, PAD_ID, START_ID, UNK_ID
 from playground.limits import DEFAULT_LENGTH_PENALTY
 
 NEG_INF = -1e9
@@ -214,7 +214,9 @@ def _build_sampler(model):
         tokens = ops.zeros((batch, capacity), "int32")
         previous = ops.full((batch,), START_ID, "int32")
         finished = ops.arange(batch) >= rows  # padding rows: done from the start
-        banned = ops.logical_or(ops.arange(vocab) == PAD_ID, ops.arange(vocab) == START_ID)  # never sampled
+        # Never sampled: padding, START, and <unk> (it stands for rare tokens; as output it says nothing).
+        banned = ops.logical_or(ops.logical_or(ops.arange(vocab) == PAD_ID, ops.arange(vocab) == START_ID),
+                                ops.arange(vocab) == UNK_ID)
         kept = ops.where(top_k > 0, ops.minimum(top_k, vocab), vocab)
 
         def cond(step, previous, states, finished, tokens):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from playground.data.vocab import END_ID, PAD_ID, START_ID
+from playground.data.vocab import END_ID, PAD_ID, START_ID, UNK_ID
 
 NEG_INF = -1e9
 
@@ -128,10 +128,10 @@ class Decoder:
 
 
 def _sample_row(logits: np.ndarray, temperature: float, top_k: int, top_p: float, rng) -> int:
-    """One token from ``logits`` [V] with the app's filters: PAD and START never, then top-k,
+    """One token from ``logits`` [V] with the app's filters: PAD, START and <unk> never, then top-k,
     then the nucleus (smallest set reaching ``top_p``)."""
     x = logits.astype(np.float64) / max(temperature, 1e-6)
-    x[[PAD_ID, START_ID]] = NEG_INF
+    x[[PAD_ID, START_ID, UNK_ID]] = NEG_INF
     if 0 < top_k < len(x):
         x[x < np.sort(x)[-top_k]] = NEG_INF
     if top_p < 1.0:
