@@ -22,11 +22,22 @@ def exact_match(predictions: list, references: list) -> float:
     return sum(p == r for p, r in zip(predictions, references)) / len(references)
 
 
-def bleu(hypotheses: list[str], references: list[str]) -> float:
-    """Corpus BLEU (sacrebleu defaults, 13a word tokenisation)."""
+def bleu_tokenization(references: list[str]) -> str:
+    """"13a" (sacrebleu's word tokens, the usual BLEU) when at least half of the references
+    have 4 or more tokens; else "char". BLEU counts n-grams up to 4: on references of one
+    to three words (digit strings, dates) word BLEU is 0 even for perfect outputs."""
+    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+
+    tokenize = Tokenizer13a()
+    long_enough = sum(len(tokenize(reference).split()) >= 4 for reference in references)
+    return "13a" if references and long_enough * 2 >= len(references) else "char"
+
+
+def bleu(hypotheses: list[str], references: list[str], tokenize: str = "13a") -> float:
+    """Corpus BLEU (sacrebleu; ``tokenize`` "13a" words or "char" characters)."""
     import sacrebleu
 
-    return float(sacrebleu.corpus_bleu(hypotheses, [references]).score)
+    return float(sacrebleu.corpus_bleu(hypotheses, [references], tokenize=tokenize).score)
 
 
 def chrf(hypotheses: list[str], references: list[str]) -> float:

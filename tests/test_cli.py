@@ -94,6 +94,7 @@ def test_train_writes_model_and_reports_test_metrics(trained):
     assert out.exists()
     assert summary["status"] == "done" and summary["epochs"] == 2
     assert set(summary["test_metrics"]) >= {"exact_match", "token_accuracy", "bleu", "chrf", "n"}
+    assert summary["test_metrics"]["bleu_tokenize"] == "char"  # digit strings: one word each
 
 
 def test_evaluate_uses_the_recorded_test_split(trained):

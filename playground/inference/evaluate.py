@@ -42,7 +42,8 @@ def _teacher_forced(model, split, batch_size: int = 128, should_stop=None):
 def evaluate(predictor, examples, *, batch_size: int = 128, beam_width: int = 1, should_stop=None,
              mistakes: int = 0) -> dict:
     """``examples``: [(source tokens, target tokens)] (already as the model's data options make
-    them) → metrics dict. Translation: exact_match, token_accuracy, bleu, chrf, n, ``outputs``
+    them) → metrics dict. Translation: exact_match, token_accuracy, bleu (over words, or over
+    characters where most references are under 4 words: ``bleu_tokenize``), chrf, n, ``outputs``
     (the first 5 as (input, expected, produced)) and, with ``mistakes`` > 0, up to that many
     wrong items as ``mistakes``. Language model: token_accuracy, perplexity, nll, n.
     ``should_stop()`` is polled between batches (EvaluationStopped)."""
@@ -70,7 +71,8 @@ def evaluate(predictor, examples, *, batch_size: int = 128, beam_width: int = 1,
     result = {
         "exact_match": metrics.exact_match(hypotheses, references),
         "token_accuracy": token_accuracy,
-        "bleu": metrics.bleu(hypotheses, references),
+        "bleu": metrics.bleu(hypotheses, references, tokenize := metrics.bleu_tokenization(references)),
+        "bleu_tokenize": tokenize,
         "chrf": metrics.chrf(hypotheses, references),
         "n": len(examples),
         "outputs": list(zip(inputs[:5], references[:5], hypotheses[:5])),

@@ -36,7 +36,8 @@ def metrics_text(metrics: dict) -> str:
     if not metrics:
         return ""
     names = (("exact_match", "exact match", "{:.3f}"), ("token_accuracy", "token accuracy", "{:.3f}"),
-             ("chrf", "chrF", "{:.1f}"), ("bleu", "BLEU", "{:.1f}"), ("perplexity", "perplexity", "{:.2f}"))
+             ("chrf", "chrF", "{:.1f}"), ("bleu", "BLEU (characters)" if metrics.get("bleu_tokenize") == "char"
+                                          else "BLEU", "{:.1f}"), ("perplexity", "perplexity", "{:.2f}"))
     parts = [f"{label} {fmt.format(metrics[key])}" for key, label, fmt in names if metrics.get(key) is not None]
     return f"test ({metrics.get('n', '?')} items): " + ", ".join(parts)
 
