@@ -75,7 +75,7 @@ def _chosen_data_options(args, **overrides) -> dict:
 
     values = {}
     for field in ("level", "max_samples", "val_split", "seed", "max_length", "task_size", "subword_vocab",
-                  "subword_model", "sample", "columns"):
+                  "subword_model", "sample", "columns", "header"):
         value = getattr(args, field, None)
         if value is not None:
             values[field] = value
@@ -102,10 +102,19 @@ def cmd_data_info(args) -> int:
     for key, value in info.items():
         if key in ("skipped_lines", "options"):
             continue
+        if key == "header" and value is None and _is_sentence_file(args.source):
+            print("  header: none (line 1 is data; --header if it names the columns)")
+            continue
         print(f"  {key}: {json.dumps(value, ensure_ascii=False, default=_json_default)}")
     for line in info.get("skipped_lines", [])[:20]:
         print(f"  skipped line {line.get('line')}: {line.get('reason')}")
     return 0
+
+
+def _is_sentence_file(source: str) -> bool:
+    from playground.sources import is_sentence_file
+
+    return is_sentence_file(source)
 
 
 def _music_source_args(args, meta: dict | None = None) -> dict:

@@ -117,6 +117,9 @@ def build_parser(commands) -> argparse.ArgumentParser:
         p.add_argument("--columns", type=column_pair, metavar="IN,TARGET",
                        help="sentence-pair files: the input and target columns, 1 = the first (default 1,2; "
                             "2,1 translates the other way)")
+        p.add_argument("--header", action=argparse.BooleanOptionalAction, default=None,
+                       help="sentence-pair files: the first line names the columns (--header) or is data "
+                            "(--no-header); default: detected")
         p.add_argument("--val-split", type=real(0, 0.9))
         p.add_argument("--seed", type=int)
         p.add_argument("--task-size", type=POSITIVE, help="pairs generated for a built-in task")

@@ -71,6 +71,16 @@ def test_columns_choose_the_input_and_target_of_a_pairs_file(tmp_path, capsys):
         with pytest.raises(SystemExit) as exited:
             main(["data-info", str(data), "--columns", wrong])
         assert exited.value.code == 2 and message in capsys.readouterr().err
+    # The user says whether line 1 names the columns; undetectable names are data unless told.
+    plain = tmp_path / "plain.tsv"
+    plain.write_text("Hello\tBonjour\n" + "".join(f"Hi {n}\tSalut {n}\n" for n in range(40)), encoding="utf-8")
+    assert main(["data-info", str(plain)]) == 0
+    assert "header: none (line 1 is data; --header if it names the columns)" in capsys.readouterr().out
+    assert main(["data-info", str(plain), "--header", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["header"] == "Hello\tBonjour"
+    assert main(["data-info", str(data), "--no-header", "--columns", "2,3", "--json"]) == 0
+    kept = json.loads(capsys.readouterr().out)
+    assert kept["header"] is None and kept["vocab_sizes"]["target"] > described["2,3"]["vocab_sizes"]["target"]
 
 
 def test_unknown_builtin_names_the_valid_ones(capsys):

@@ -61,6 +61,20 @@ def test_header_detection_is_conservative(tmp_path, first_line):
     assert len(loaded.pairs) == 2
 
 
+def test_a_header_is_told_by_the_numbers_under_it(tmp_path):
+    """Names over a column that holds numbers in every following line: a header, whatever
+    the names are. Text columns under names decide nothing (a first pair looks the same)."""
+    rows = "".join(f"{i},{i * 7},{str(i * 7)[::-1]},ok\n" for i in range(1, 30))
+    loaded = load_pairs(write(tmp_path, "id,number,reversed,comment\n" + rows, "pairs.csv"), columns=(1, 2))
+    assert loaded.header == "id,number,reversed,comment" and loaded.pairs[0] == ("7", "7") and not loaded.skipped
+    for first_line in ("12,21,x,y", "id,id,a,b", "id,number,rev ersed!,c"):  # numbers; names twice; not a name
+        assert load_pairs(write(tmp_path, f"{first_line}\n" + rows, "pairs.csv"), columns=(1, 2)).header is None
+    words = "".join(f"cat{i}\tchat{i}\n" for i in range(30))
+    assert load_pairs(write(tmp_path, "Hello\tBonjour\n" + words)).header is None
+    assert load_pairs(write(tmp_path, "name\tcount\n" + "".join(f"w{i}\t{i}\n" for i in range(9)))).header \
+        == "name\tcount"
+
+
 def test_header_forced_on_and_off(tmp_path):
     path = write(tmp_path, "english\tfrench\nGo.\tVa !\n")
     assert load_pairs(path, header=False).pairs == [("english", "french"), ("Go.", "Va !")]
@@ -91,7 +105,7 @@ def test_empty_cells_and_missing_columns(tmp_path):
     assert [(s.line, s.reason) for s in loaded.skipped] == [(1, "empty target"), (2, "empty source")]
     loaded = load_pairs(write(tmp_path, "a\tb\tc\nd\te\n"), columns=(0, 2))
     assert loaded.pairs == [("a", "c")]
-    assert [(s.line, s.reason) for s in loaded.skipped] == [(2, "missing column 3")]
+    assert [(s.line, s.reason) for s in loaded.skipped] == [(2, "2 columns; column 3 is used")]
 
 
 def test_columns_swap(tmp_path):

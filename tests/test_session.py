@@ -173,11 +173,13 @@ def test_resume_continues_the_checkpoints_run_and_refuses_what_contradicts_it(pa
 
     same_units = {**TINY_MODEL, "mode": "transformer"}
     with pytest.raises(ResumeError) as refused:
-        _prepared(checkpoint, pairs, model=same_units, data_options={"level": "word", "val_split": 0.1},
+        _prepared(checkpoint, pairs, model=same_units, data_options={"level": "word", "val_split": 0.1,
+                                                                     "columns": (1, 0)},
                   train={"epochs": 2, "learning_rate": 0.01, "optimizer": "adamw"})
     message = str(refused.value)
     assert "mode 'transformer' (the checkpoint has 'attention')" in message
     assert "level 'word' (the checkpoint has 'char')" in message
+    assert "columns 2,1 (the checkpoint has 1,2)" in message  # counted as --columns and the Data tab count
     assert "learning_rate 0.01 (the checkpoint has 0.002)" in message
     # Choices equal to the checkpoint's are not contradictions.
     assert "units" not in message and "val_split" not in message and "optimizer" not in message

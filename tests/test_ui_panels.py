@@ -250,6 +250,12 @@ def test_sentence_files_get_the_recommended_model_and_tokens(qtbot, tmp_path):
     data.target_column.setValue(1)
     data.set_options({**data.options().to_dict(), "columns": [0, 1]})
     assert (data.source_column.value(), data.target_column.value()) == (1, 2)
+    assert data.options().header is None  # detected, unless the user says
+    data.header.setCurrentIndex(data.header.findData(False))
+    assert data.options().header is False and data.is_stale()
+    data.set_options({**data.options().to_dict(), "header": True})
+    assert data.header.currentData() is True and data.options().header is True
+    data.set_options({**data.options().to_dict(), "header": None})
     data.set_source("digits:reverse")
     assert not data.data_form.isRowVisible(data.columns)
     data.set_source(str(pairs))

@@ -205,6 +205,28 @@ def numbered_columns(line: str, delimiter: str) -> bool:
     return numbers[0] in (0, 1) and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
+_NUMBER = re.compile(r"\s*[-+]?[\d.,:/ -]*\d[\d.,:/ -]*\s*")
+_NAME = re.compile(r"\s*[A-Za-z][\w .()-]{0,39}\s*")
+
+
+def typed_header(line: str, following: list[str], delimiter: str) -> bool:
+    """Whether ``line`` names columns by the data under it: every cell a short name, and some
+    column holds numbers in each of the next lines but a name here ("id,number,reversed" above
+    "1,12345,54321"). Text-only columns decide nothing: their names look like data."""
+    def cells(text):
+        return [cell.strip().strip('"') for cell in _split_csv(text, delimiter)]
+
+    try:
+        names = cells(line)
+        rows = [cells(text) for text in following if text.strip()][:20]
+    except csv.Error:
+        return False
+    if len(names) < 2 or len(set(names)) < len(names) or not all(_NAME.fullmatch(n) for n in names) or not rows:
+        return False
+    return any(all(len(row) > column and _NUMBER.fullmatch(row[column]) for row in rows)
+               for column in range(len(names)))
+
+
 def _mostly_numeric(lines: list[str], delimiter: str) -> bool:
     """Whether most of the first non-blank ``lines`` hold only numbers (then "1<TAB>2" is data)."""
     sample = [line for line in lines[:200] if line.strip()][:20]
@@ -276,7 +298,8 @@ def load_pairs(
             continue
         if header_pending:
             header_pending = False
-            if header or (header is None and (looks_like_header(line, delimiter) or (
+            if header or (header is None and (looks_like_header(line, delimiter) or typed_header(
+                    line, lines[index + 1:index + 41], delimiter) or (
                     numbered_columns(line, delimiter) and not _mostly_numeric(lines[index + 1:], delimiter)))):
                 header_line = line
                 continue
@@ -289,7 +312,8 @@ def load_pairs(
         else:
             cells = line.split(delimiter)
         if len(cells) < needed_cells:
-            reason = f"no {separator_name} separator" if len(cells) == 1 else f"missing column {len(cells) + 1}"
+            reason = (f"no {separator_name} separator" if len(cells) == 1 else
+                      f"{len(cells)} columns; column {needed_cells} is used")
             skipped.append(SkippedLine(index + 1, reason, line[:_PREVIEW_CHARS]))
             continue
         source = cells[source_column].strip()

@@ -59,6 +59,7 @@ class DataOptions:
     test_split: float = 0.1  # fraction of examples held out for the final test
     seed: int = 0  # seed for task generation, random sampling and the split
     columns: tuple[int, int] = (0, 1)  # (source, target) columns of a pairs file; (1, 0) swaps direction
+    header: bool | None = None  # a pairs file's first line names its columns: None = detect, True/False = say so
     task_size: int | None = None  # number of pairs for a built-in task; None = its default
     text_window: int = 64  # characters per item when long text is cut into windows
     subword_vocab: int = DEFAULT_SUBWORD_VOCAB  # subword level: pieces per language (fewer on small data)
@@ -75,6 +76,8 @@ class DataOptions:
         for name in ("lowercase", "normalize_unicode", "reverse_source"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be true or false; got {getattr(self, name)!r}")
+        if self.header is not None and not isinstance(self.header, bool):
+            raise ValueError(f"header must be true, false or null (detect); got {self.header!r}")
         for name in ("val_split", "test_split"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
@@ -253,7 +256,7 @@ def _read_source(name: str, options: DataOptions, kind: str | None) -> tuple[str
         if kind == "text":
             text = load_text(path, window=options.text_window)
             return "text", text.items, text.skipped, None
-        loaded = load_pairs(path, columns=options.columns)
+        loaded = load_pairs(path, columns=options.columns, header=options.header)
         return "pairs", loaded.pairs, loaded.skipped, loaded.header
     if "/" in name or os.sep in name or path.suffix:
         raise DataError(f"{name}: no such file")

@@ -27,8 +27,15 @@ class ResumeError(ValueError):
 
 
 def _differences(chosen: dict, checkpoint: dict) -> list[str]:
-    return [f"{key} {chosen[key]!r} (the checkpoint has {checkpoint.get(key)!r})"
+    return [f"{key} {_shown(key, chosen[key])} (the checkpoint has {_shown(key, checkpoint.get(key))})"
             for key in chosen if chosen[key] != checkpoint.get(key)]
+
+
+def _shown(key: str, value) -> str:
+    """A value as the user writes it: columns 1-based, as ``--columns 2,3`` and the Data tab count."""
+    if key == "columns" and isinstance(value, (list, tuple)):
+        return ",".join(str(column + 1) for column in value)
+    return repr(value)
 
 
 def _refuse(checkpoint_path: str, differences: list[str]) -> None:

@@ -183,6 +183,12 @@ class DataPanel(QWidget):
         for label, spin in (("input", self.source_column), ("target", self.target_column)):
             columns.addWidget(QLabel(label))
             columns.addWidget(spin, 1)
+        self.header = QComboBox()
+        for text, value in (("line 1: detect", None), ("line 1 names the columns", True), ("line 1 is data", False)):
+            self.header.addItem(text, value)
+        self.header.setToolTip("Whether the file's first line holds column names (not trained on) or a pair; "
+                               "detected: known names, or names over a column of numbers")
+        columns.addWidget(self.header, 2)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("Seed for task generation, sampling and the split")
@@ -264,7 +270,7 @@ class DataPanel(QWidget):
 
         self.source.currentIndexChanged.connect(self._source_changed)
         self._source_changed()
-        for widget in (self.level, self.sample):
+        for widget in (self.level, self.sample, self.header):
             widget.currentIndexChanged.connect(self.check_stale)
         for widget in (self.lowercase, self.reverse):
             widget.toggled.connect(self.check_stale)
@@ -291,6 +297,7 @@ class DataPanel(QWidget):
         if columns[0] == columns[1]:
             raise ValueError(f"The input and target columns must differ (both are column {columns[0] + 1})")
         return DataOptions(level=self.level.currentText(), lowercase=self.lowercase.isChecked(), columns=columns,
+                           header=self.header.currentData(),
                            reverse_source=self.reverse.isChecked(),
                            max_length=self.max_length.value() or None, max_samples=self.max_samples.value() or None,
                            sample=self.sample.currentData(), task_size=self.task_size.value() or None,
@@ -318,6 +325,7 @@ class DataPanel(QWidget):
         self.subword_vocab.setValue(options.subword_vocab)
         self.source_column.setValue(options.columns[0] + 1)
         self.target_column.setValue(options.columns[1] + 1)
+        self.header.setCurrentIndex(max(self.header.findData(options.header), 0))
 
     def current_source(self) -> str:
         return self.source.currentData() or self.source.currentText()
