@@ -89,6 +89,32 @@ def test_pause_and_resume_from_another_thread(tiny_corpus):
     assert result.status == "done"
 
 
+@pytest.mark.parametrize("order", ["pause, stop", "stop, pause", "stop while paused"])
+def test_stop_wins_over_pause_whatever_the_order(tiny_corpus, order):
+    """Pause then Stop pressed while a run starts (before the trainer exists, so both are
+    applied at once), or a Stop while paused: the run stops, it never waits for a Resume."""
+    from playground.config import ModelConfig, TrainConfig
+    from playground.training.trainer import Trainer
+
+    trainer = Trainer(tiny_corpus, ModelConfig(mode="feedback", units=8, embedding_dim=4),
+                      TrainConfig(epochs=2, batch_size=32, device="cpu"))
+    if order == "stop while paused":
+        def callback(event):
+            if isinstance(event, ev.BatchEnd) and event.batch == 0:
+                trainer.pause()
+                threading.Timer(0.3, trainer.stop).start()
+
+        trainer.callback = callback
+    else:
+        for action in order.split(", "):
+            getattr(trainer, action)()
+    finished = []
+    thread = threading.Thread(target=lambda: finished.append(trainer.run()), daemon=True)
+    thread.start()
+    thread.join(timeout=120)
+    assert finished and finished[0].status == "stopped", "the run waited for a Resume"
+
+
 def test_nan_loss_stops_and_restores_last_good_weights(tiny_corpus):
     from playground.config import ModelConfig, TrainConfig
     from playground.training.trainer import Trainer

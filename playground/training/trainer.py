@@ -111,7 +111,8 @@ class Trainer:
         self._running.set()
 
     def pause(self):
-        self._running.clear()
+        if not self._stop.is_set():  # a stop wins, in whichever order the two arrive
+            self._running.clear()
 
     def resume(self):
         self._running.set()
@@ -125,7 +126,7 @@ class Trainer:
             return
         self.callback(ev.Paused(True))
         began = time.perf_counter()
-        while not self._running.wait(0.1):
+        while not self._running.wait(0.1) and not self._stop.is_set():
             pass
         self.paused_seconds += time.perf_counter() - began
         if not self._stop.is_set():
