@@ -120,6 +120,18 @@ def test_empty_heatmap_axes_have_no_si_scale(qtbot):
     check()
 
 
+def test_heatmap_scale_is_fixed_at_zero_to_one(qtbot):
+    """Uniform attention is dim, a sharp alignment bright: the scale is the weights' own range
+    (probabilities), not each map's maximum; a colour bar shows it."""
+    from playground.ui.heatmap import AttentionHeatmap
+
+    heat = AttentionHeatmap()
+    qtbot.addWidget(heat)
+    heat.set_attention(np.full((3, 8), 0.125), list("abcdefgh"), list("xy"), "Attention of the greedy output")
+    assert tuple(heat.image.getLevels()) == (0.0, 1.0) and tuple(heat.colour_bar.levels()) == (0.0, 1.0)
+    assert heat.getPlotItem().titleLabel.text == "Attention of the greedy output"
+
+
 def test_piano_roll_legend_lies_outside_the_notes(qtbot):
     from playground.music.notes import Note
     from playground.ui.music.piano_roll import PianoRoll

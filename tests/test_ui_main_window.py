@@ -99,6 +99,12 @@ def test_train_pause_resume_translate_save_open(qtbot, window, messages, tmp_pat
     with qtbot.waitSignal(tr.translated, timeout=LONG):
         tr.input.setText("1234")
     assert tr.last.source_tokens == list("1234")
+    # Too long to translate: said in place, nothing of "1234" left on show, and the long message
+    # does not make the panel (so the window) wider than a screen.
+    tr.input.setText("7" * 3000)
+    qtbot.waitUntil(lambda: tr.output.text().startswith("(could not translate"), timeout=LONG)
+    assert tr.nbest_table.rowCount() == 0 and tr.greedy.text() == "" and tr.heatmap.weights is None
+    assert len(tr.output.text()) > 150 and tr.output.minimumSizeHint().width() < 1000  # it wraps
 
     # batch mode → TSV
     tr.batch_input.setPlainText("123\n4567\n")

@@ -1,4 +1,6 @@
-"""Attention heatmap: output tokens (rows) × input tokens (columns) with token labels."""
+"""Attention heatmap: output tokens (rows) × input tokens (columns) with token labels, on a
+fixed 0–1 scale with a colour bar (a map scaled to its own maximum shows uniform attention
+as bright as a sharp alignment)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,10 @@ class AttentionHeatmap(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent, title="Attention")
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
         self.addItem(self.image)
+        self.colour_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=pg.colormap.get("viridis"), width=12,
+                                          interactive=False, colorMapMenu=False)
+        self.colour_bar.setImageItem(self.image, insert_in=self.getPlotItem())
         self.invertY(True)
         self.setAspectLocked(False)
         self.setMouseEnabled(False, False)
@@ -37,21 +41,21 @@ class AttentionHeatmap(pg.PlotWidget):
         self.getAxis("bottom").setTicks([[]])
         self.getAxis("left").setTicks([[]])
 
-    def set_attention(self, weights, input_tokens, output_tokens) -> None:
+    def set_attention(self, weights, input_tokens, output_tokens, title: str = "Attention") -> None:
         weights = np.asarray(weights, dtype=float)
         if weights.ndim != 2 or weights.size == 0:
             self.clear_attention("Attention: nothing to show")
             return
         rows, cols = weights.shape
         self.weights = weights
-        self.image.setImage(weights, levels=(0.0, max(float(weights.max()), 1e-6)))
+        self.image.setImage(weights, levels=(0.0, 1.0))  # weights are probabilities
         self.image.setRect(0, 0, cols, rows)
         outputs = [*list(output_tokens)[: rows - 1], "</s>"] if rows else []
         outputs += [""] * (rows - len(outputs))
         self.getAxis("bottom").setTicks([[(i + 0.5, _label(t)) for i, t in enumerate(list(input_tokens)[:cols])]])
         self.getAxis("left").setTicks([[(i + 0.5, _label(t)) for i, t in enumerate(outputs)]])
         self.setRange(xRange=(0, cols), yRange=(0, rows), padding=0)
-        self.setTitle("Attention")
+        self.setTitle(title)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import html
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
-                               QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+                               QSizePolicy, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from playground.atomic import atomic_write
 from playground.data import DataError
@@ -55,6 +55,8 @@ class TranslatePanel(QWidget):
         self.n_best.setToolTip("How many beam-search hypotheses to list")
         self.output = QLabel("—")
         self.output.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.output.setWordWrap(True)  # a long result wraps; it never widens the window
+        self.output.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         font = self.output.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)
         self.output.setFont(font)
@@ -62,6 +64,9 @@ class TranslatePanel(QWidget):
         self.greedy = QLabel("")
         self.greedy.setToolTip("Greedy decoding and its log-probability")
         self.unknown = QLabel("")
+        for label in (self.greedy, self.unknown):
+            label.setWordWrap(True)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.unknown.setTextFormat(Qt.TextFormat.RichText)
         self.unknown.setToolTip("The input as the model sees it; unknown tokens are highlighted in red")
         self.model_label = QLabel("No model in use: train one (then “Use this model”) or open a model file.")
@@ -234,8 +239,12 @@ class TranslatePanel(QWidget):
 
     def _failed(self, request, message):
         self._next()
-        if request == self._request:
+        if request == self._request:  # nothing of the previous input stays on show
             self.output.setText(f"(could not translate: {message})")
+            self.greedy.setText("")
+            self.unknown.setText("")
+            self.nbest_table.setRowCount(0)
+            self.heatmap.clear_attention("Attention: no translation")
 
     def _done(self, request, result):
         self._next()
@@ -265,7 +274,9 @@ class TranslatePanel(QWidget):
             self.nbest_table.setItem(r, 0, QTableWidgetItem(text))
             self.nbest_table.setItem(r, 1, QTableWidgetItem(f"{score:.4f}"))
         if greedy.attention is not None:
-            self.heatmap.set_attention(greedy.attention, greedy.source_tokens, greedy.tokens)
+            differs = t is not greedy and t.tokens != greedy.tokens
+            self.heatmap.set_attention(greedy.attention, greedy.source_tokens, greedy.tokens,
+                                       "Attention of the greedy output" if differs else "Attention")
         self.translated.emit(t)
 
     # -- batch -----------------------------------------------------------------------------
