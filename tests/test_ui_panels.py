@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -210,6 +212,28 @@ def test_data_panel_previews_tatoeba_off_the_gui_thread(qtbot):
     assert panel.preview.item(0, 0).text()
     qtbot.waitUntil(lambda: state.corpus is not None, timeout=LONG)
     assert len(state.corpus.train) > 100_000
+
+
+def test_a_midi_folders_unreadable_files_are_listed_with_their_reasons(qtbot, tmp_path):
+    import shutil
+
+    from playground.music.corpus import BUILTIN_MIDI_DIR
+    from playground.ui.data_panel import DataPanel
+
+    folder = tmp_path / "tunes"
+    folder.mkdir()
+    for tune in sorted(Path(BUILTIN_MIDI_DIR).glob("*.mid"))[:3]:
+        shutil.copy(tune, folder)
+    (folder / "broken.mid").write_bytes(b"MThd\x00\x00\x00\x06 not a tune")
+    state = AppState()
+    panel = DataPanel(state)
+    qtbot.addWidget(panel)
+    panel.open_path(str(folder))
+    qtbot.waitUntil(lambda: state.corpus is not None and not panel.loading, timeout=LONG)
+    assert panel.details_tabs.tabText(1) == "Skipped files (1)"
+    assert panel.skipped.horizontalHeaderItem(0).text() == "File" and panel.skipped.rowCount() == 1
+    assert panel.skipped.item(0, 0).text() == "broken.mid" and panel.skipped.item(0, 1).text()
+    assert "skipped files 1" in panel.counts.text()
 
 
 def test_music_tab_when_the_module_is_there(qtbot):

@@ -500,11 +500,15 @@ class DataPanel(QWidget):
         self.preview.setColumnHidden(0, not pairs)  # a text or MIDI corpus has no input side
         counts = info["counts"]
         vocab = info["vocab_sizes"]
+        # A MIDI folder skips whole files (unreadable, no notes), not lines: listed the same way.
+        skipped_files = (corpus.extra or {}).get("skipped_files", []) if corpus.kind == "music" else []
+        what = "files" if corpus.kind == "music" else "lines"
+        skipped_count = len(skipped_files) if corpus.kind == "music" else info["skipped_count"]
         lines = [f"<b>{info['name']}</b> ({info['kind']})",
                  f"train {counts['train']:,} · val {counts['val']:,} · test {counts['test']:,}",
                  f"vocabulary: input {vocab['source'] if vocab['source'] is not None else '–'}, "
                  f"target {vocab['target']}",
-                 f"skipped lines {info['skipped_count']:,} · too long {info['dropped_too_long']:,} · "
+                 f"skipped {what} {skipped_count:,} · too long {info['dropped_too_long']:,} · "
                  f"empty {info['dropped_empty']:,}"]
         if info.get("header"):
             lines.append(f"header line (not trained on): <code>{html.escape(info['header'])}</code>")
@@ -515,13 +519,15 @@ class DataPanel(QWidget):
                 lines.append(f"{'input' if side == 'source' else 'target'} length: {s['min']}–{s['max']} "
                              f"(mean {s['mean']:.1f}, p95 {s['p95']:.0f})")
         self.counts.setText("<br>".join(lines))
-        skipped = corpus.skipped[:1000]
-        self.skipped.setRowCount(len(skipped))
-        for r, line in enumerate(skipped):
-            self.skipped.setItem(r, 0, QTableWidgetItem(str(line.line)))
-            self.skipped.setItem(r, 1, QTableWidgetItem(line.reason))
-            self.skipped.setItem(r, 2, QTableWidgetItem(line.text))
-        self.details_tabs.setTabText(1, f"Skipped lines ({len(corpus.skipped)})")
+        rows = ([(Path(path).name, reason, path) for path, reason in skipped_files] if corpus.kind == "music" else
+                [(str(line.line), line.reason, line.text) for line in corpus.skipped])
+        self.skipped.setHorizontalHeaderLabels(["File" if corpus.kind == "music" else "Line", "Reason",
+                                                "Path" if corpus.kind == "music" else "Text"])
+        self.skipped.setRowCount(min(len(rows), 1000))
+        for r, row in enumerate(rows[:1000]):
+            for column, text in enumerate(row):
+                self.skipped.setItem(r, column, QTableWidgetItem(text))
+        self.details_tabs.setTabText(1, f"Skipped {what} ({skipped_count})")
         for curve, lengths in ((self._hist_source, result["source_lengths"]),
                                (self._hist_target, result["target_lengths"])):
             if len(lengths) and lengths.max() > 0:
