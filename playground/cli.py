@@ -123,6 +123,7 @@ def _music_source_args(args, meta: dict | None = None) -> dict:
     from playground.sources import music_options
 
     values = music_options(meta)
+    values.pop("transpose", None)  # transposed copies are for training, not for scoring other data
     for key in ("encoding", "window"):
         if getattr(args, key, None) is not None:
             values[key] = getattr(args, key)

@@ -24,9 +24,19 @@ RECOMMENDED_TRAINING = {
 
 
 def music_options(meta: dict | None) -> dict:
-    """The music loading options a model was trained with (encoding, window), from its meta."""
+    """How a model's training data was read (encoding, window, drums, transposed copies),
+    from its meta (models saved before drums and copies were recorded give fewer keys)."""
     extra = (meta or {}).get("extra", {}) or {}
-    return {key: extra[key] for key in ("encoding", "window") if key in extra}
+    return {key: extra[key] for key in ("encoding", "window", "include_drums", "transpose") if key in extra}
+
+
+def music_request(corpus) -> dict:
+    """How a loaded music ``corpus`` was read (encoding, window, drums, transposed copies), so a
+    training run reads its source the same way; {} for other kinds."""
+    if corpus.kind != "music":
+        return {}
+    extra = corpus.extra or {}
+    return {key: extra[key] for key in ("encoding", "window", "include_drums", "transpose") if key in extra}
 
 
 # Sentence-pair files (a user's Tatoeba file, not the built-in tasks): a Transformer on subword
@@ -165,7 +175,8 @@ def load_music_corpus(source: str, options: DataOptions, *, encoding: str = "mel
     signature = Counter(tuple(t.time_signature) for t in tunes).most_common(1)[0][0]
     tempo = float(sorted(t.tempo_bpm for t in tunes)[len(tunes) // 2])
     histogram = pitch_class_histogram(n for seq in music.train for n in decode(seq, encoding))
-    corpus.extra = {"encoding": music.encoding, "pitch_range": list(music.pitch_range),
+    corpus.extra = {"encoding": music.encoding, "include_drums": bool(include_drums), "transpose": bool(transpose),
+                    "pitch_range": list(music.pitch_range),
                     "steps_per_beat": 4, "window": int(window), "time_signature": list(signature),
                     "tempo_bpm": tempo, "pitch_class_histogram": [round(float(v), 6) for v in histogram],
                     "summary": music.summary, "skipped_files": [list(s) for s in music.skipped],

@@ -252,7 +252,7 @@ def test_loading_shows_progress_and_cancel_keeps_the_data(qtbot, window, tmp_pat
 
     real = data_panel.load_and_summarise
 
-    def held(source, options, progress=None):
+    def held(source, options, progress=None, music=None):
         """The load waits after its first report until Cancel (a fast machine would finish first)."""
         def report(fraction, what):
             progress(fraction, what)
@@ -260,7 +260,7 @@ def test_loading_shows_progress_and_cancel_keeps_the_data(qtbot, window, tmp_pat
                 progress.cancelled.wait(60)
                 progress(fraction, what)  # raises LoadCancelled once cancelled
 
-        return real(source, options, report)
+        return real(source, options, report, music)
 
     monkeypatch.setattr(data_panel, "load_and_summarise", held)
     big = tmp_path / "big.txt"

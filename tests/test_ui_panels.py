@@ -236,6 +236,45 @@ def test_a_midi_folders_unreadable_files_are_listed_with_their_reasons(qtbot, tm
     assert "skipped files 1" in panel.counts.text()
 
 
+def test_midi_sources_offer_their_own_choices_and_train_as_loaded(qtbot, tmp_path):
+    """A MIDI source shows encoding / drums / transposed copies (not text tokens); what was
+    loaded is what a run reads (the request carries it); a changed choice makes the data stale."""
+    from playground.sources import music_request
+    from playground.ui.data_panel import DataPanel
+    from playground.ui.settings import Settings
+    from playground.ui import main_window
+
+    state = AppState()
+    panel = DataPanel(state)
+    qtbot.addWidget(panel)
+    panel.set_source("midi:sample")
+    form = panel.data_form
+    assert form.isRowVisible(panel.music_row) and not form.isRowVisible(panel.level)
+    assert not form.isRowVisible(panel.task_size) and not form.isRowVisible(panel.text_checks)
+    panel.encoding.setCurrentIndex(panel.encoding.findData("events"))
+    panel.transpose.setChecked(True)
+    panel.load()
+    qtbot.waitUntil(lambda: state.corpus is not None and not panel.loading, timeout=LONG)
+    assert music_request(state.corpus) == {"encoding": "events", "window": state.corpus.extra["window"],
+                                           "include_drums": False, "transpose": True}
+    assert any(t.startswith("on") for t in state.corpus.train[0][1])  # event tokens
+    assert not panel.is_stale()
+    panel.include_drums.setChecked(True)
+    assert panel.is_stale()
+    panel.set_source("digits:reverse")
+    assert not form.isRowVisible(panel.music_row) and form.isRowVisible(panel.level)
+    assert form.isRowVisible(panel.task_size)
+
+    # A fresh app recommends subword tokens for a sentence file (restoring no settings chose nothing).
+    win = main_window.MainWindow(Settings(), autoload=False)
+    qtbot.addWidget(win)
+    assert not win.data_panel.level_chosen
+    pairs = tmp_path / "fra.txt"
+    pairs.write_text("".join(f"I see {n} cats.\tJe vois {n} chats.\n" for n in range(60)), encoding="utf-8")
+    win.data_panel.set_source(str(pairs))
+    assert win.data_panel.level.currentText() == "subword"
+
+
 def test_music_tab_when_the_module_is_there(qtbot):
     from playground.ui import main_window
     from playground.ui.settings import Settings

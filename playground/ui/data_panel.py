@@ -58,12 +58,13 @@ class _Progress(QObject):
         self.cancelled.set()
 
 
-def load_and_summarise(source: str, options, progress=None) -> dict:
-    """Worker-thread part of a load: the corpus plus everything the panel shows."""
+def load_and_summarise(source: str, options, progress=None, music: dict | None = None) -> dict:
+    """Worker-thread part of a load: the corpus plus everything the panel shows. ``music``:
+    encoding, include_drums, transpose (MIDI sources only)."""
     from playground.data.text import detokenize
-    from playground.sources import load_any_source
+    from playground.sources import is_music_source, load_any_source
 
-    corpus = load_any_source(source, options, progress=progress)
+    corpus = load_any_source(source, options, progress=progress, **(music if is_music_source(source) else {}))
     level = corpus.options.level
     examples = corpus.train[:PREVIEW_ROWS]
     reverse = corpus.options.reverse_source
@@ -189,6 +190,22 @@ class DataPanel(QWidget):
         self.header.setToolTip("Whether the file's first line holds column names (not trained on) or a pair; "
                                "detected: known names, or names over a column of numbers")
         columns.addWidget(self.header, 2)
+        self.encoding = QComboBox()
+        self.encoding.addItem("melody", "melody")
+        self.encoding.addItem("events (polyphonic)", "events")
+        self.encoding.setToolTip("melody: the top voice on a 16th-note grid (one token per step); events: every "
+                                 "note as note-on / note-off / time-shift / velocity tokens (chords too)")
+        self.include_drums = QCheckBox("drums")
+        self.include_drums.setToolTip("Keep MIDI channel 10 (drums); left out by default")
+        self.transpose = QCheckBox("transpose ±2")
+        self.transpose.setToolTip("Add training copies transposed by -2..+2 semitones (validation and test "
+                                  "stay as they are)")
+        self.music_row = QWidget()
+        music_row = QHBoxLayout(self.music_row)
+        music_row.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.encoding, self.include_drums, self.transpose):
+            music_row.addWidget(widget)
+        self.loaded_music: dict | None = None
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("Seed for task generation, sampling and the split")
@@ -205,11 +222,14 @@ class DataPanel(QWidget):
         form.addRow("Tokens", self.level)
         form.addRow("Subword pieces", self.subword_vocab)
         form.addRow("Columns", self.columns)
+        form.addRow("Music", self.music_row)
         self.data_form = form
-        checks = QHBoxLayout()
+        self.text_checks = QWidget()
+        checks = QHBoxLayout(self.text_checks)
+        checks.setContentsMargins(0, 0, 0, 0)
         checks.addWidget(self.lowercase)
         checks.addWidget(self.reverse)
-        form.addRow("", checks)
+        form.addRow("", self.text_checks)
         form.addRow("Max length", self.max_length)
         form.addRow("Max samples", self.max_samples)
         form.addRow("Sample", self.sample)
@@ -270,9 +290,9 @@ class DataPanel(QWidget):
 
         self.source.currentIndexChanged.connect(self._source_changed)
         self._source_changed()
-        for widget in (self.level, self.sample, self.header):
+        for widget in (self.level, self.sample, self.header, self.encoding):
             widget.currentIndexChanged.connect(self.check_stale)
-        for widget in (self.lowercase, self.reverse):
+        for widget in (self.lowercase, self.reverse, self.include_drums, self.transpose):
             widget.toggled.connect(self.check_stale)
         for widget in (self.max_length, self.max_samples, self.task_size, self.val_split, self.test_split, self.seed,
                        self.subword_vocab, self.source_column, self.target_column):
@@ -286,7 +306,8 @@ class DataPanel(QWidget):
         self.level_chosen = True
 
     def _level_changed(self, *_) -> None:
-        self.data_form.setRowVisible(self.subword_vocab, self.level.currentText() == "subword")
+        shown = self.level.currentText() == "subword" and self.data_form.isRowVisible(self.level)
+        self.data_form.setRowVisible(self.subword_vocab, shown)
 
     # -- options ---------------------------------------------------------------------------
 
@@ -304,7 +325,7 @@ class DataPanel(QWidget):
                            val_split=round(self.val_split.value(), 4), test_split=round(self.test_split.value(), 4),
                            seed=self.seed.value(), subword_vocab=self.subword_vocab.value())
 
-    def set_options(self, values: dict) -> None:
+    def set_options(self, values: dict, *, level_chosen: bool = True) -> None:
         from playground.data.source import DataOptions
 
         try:
@@ -312,7 +333,8 @@ class DataPanel(QWidget):
         except (ValueError, TypeError):
             return
         self.level.setCurrentText(options.level)
-        self.level_chosen = True
+        if "level" in values:  # a level given stays (no automatic choice over it) if it was the user's
+            self.level_chosen = level_chosen
         self.lowercase.setChecked(options.lowercase)
         self.reverse.setChecked(options.reverse_source)
         self.max_length.setValue(options.max_length or 0)
@@ -326,6 +348,16 @@ class DataPanel(QWidget):
         self.source_column.setValue(options.columns[0] + 1)
         self.target_column.setValue(options.columns[1] + 1)
         self.header.setCurrentIndex(max(self.header.findData(options.header), 0))
+
+    def music_choice(self) -> dict:
+        """How a MIDI source is read: encoding, drums kept, transposed copies."""
+        return {"encoding": self.encoding.currentData(), "include_drums": self.include_drums.isChecked(),
+                "transpose": self.transpose.isChecked()}
+
+    def set_music_choice(self, music: dict) -> None:
+        self.encoding.setCurrentIndex(max(self.encoding.findData(music.get("encoding", "melody")), 0))
+        self.include_drums.setChecked(bool(music.get("include_drums")))
+        self.transpose.setChecked(bool(music.get("transpose")))
 
     def current_source(self) -> str:
         return self.source.currentData() or self.source.currentText()
@@ -342,10 +374,21 @@ class DataPanel(QWidget):
     def _source_changed(self):
         from playground.sources import is_sentence_file
 
-        sentences = is_sentence_file(self.current_source())  # sniffs the file once
+        from playground.data.tasks import BUILTIN_TASKS
+        from playground.sources import is_music_source
+
+        source = self.current_source()
+        sentences = is_sentence_file(source)  # sniffs the file once
+        music = is_music_source(source)
         if not getattr(self, "level_chosen", True):  # sentence files: the recommended subword tokens
             self.level.setCurrentText("subword" if sentences else "char")
         self.data_form.setRowVisible(self.columns, sentences)
+        # Only the choices that apply to this kind of source (MIDI has its own tokens).
+        self.data_form.setRowVisible(self.music_row, music)
+        for widget in (self.level, self.text_checks, self.max_length, self.max_samples, self.sample):
+            self.data_form.setRowVisible(widget, not music)
+        self.data_form.setRowVisible(self.subword_vocab, not music and self.level.currentText() == "subword")
+        self.data_form.setRowVisible(self.task_size, source in BUILTIN_TASKS)
         tip = self.source.itemData(self.source.currentIndex(), Qt.ItemDataRole.ToolTipRole)
         self.description.setText(tip or self.current_source())
         self.check_stale()
@@ -358,7 +401,8 @@ class DataPanel(QWidget):
             options = self.options()
         except ValueError:
             return True
-        return self.current_source() != self.loaded_source or options != self.loaded_options
+        return (self.current_source() != self.loaded_source or options != self.loaded_options
+                or self.music_choice() != self.loaded_music)
 
     def check_stale(self, *_):
         stale = self.is_stale()
@@ -411,8 +455,9 @@ class DataPanel(QWidget):
         path = Path(source)
         if path.is_file() and path.suffix.lower() not in (".mid", ".midi"):
             run_job(lambda: _quick_preview(source), lambda rows: self._show_quick(request, rows))
-        run_job(lambda: load_and_summarise(source, options, progress),
-                lambda result: self._loaded(request, source, options, result, progress.cancelled.is_set()),
+        music = self.music_choice()
+        run_job(lambda: load_and_summarise(source, options, progress, music),
+                lambda result: self._loaded(request, source, options, result, progress.cancelled.is_set(), music),
                 lambda message: self._failed(request, source, message, progress.cancelled.is_set()))
 
     def cancel(self):
@@ -460,6 +505,8 @@ class DataPanel(QWidget):
             self._source_changed()
             if self.loaded_options is not None:
                 self.set_options(self.loaded_options.to_dict())
+            if self.loaded_music is not None:
+                self.set_music_choice(self.loaded_music)
             if self._summary is not None:
                 self.show_summary(self._summary)
         else:
@@ -467,7 +514,7 @@ class DataPanel(QWidget):
             self.counts.setText("Nothing loaded yet")
         self.check_stale()
 
-    def _loaded(self, request, source, options, result, cancelled=False):
+    def _loaded(self, request, source, options, result, cancelled=False, music=None):
         if request != self._request:
             return
         if cancelled:  # Cancel came after the worker's last check: the user's choice still stands
@@ -475,6 +522,7 @@ class DataPanel(QWidget):
             return
         self._end_loading()
         self.loaded_source, self.loaded_options, self._summary = source, options, result
+        self.loaded_music = music if music is not None else self.music_choice()
         self.show_summary(result)
         self.check_stale()
         if self.state is not None:

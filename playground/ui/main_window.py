@@ -273,7 +273,7 @@ class MainWindow(QMainWindow):
 
     def _restore_settings(self):
         s = self.settings
-        self.data_panel.set_options(s["data"].get("options") or {})
+        self.data_panel.set_options(s["data"].get("options") or {}, level_chosen=bool(s["data"].get("level_chosen")))
         source = s["data"].get("source") or "digits:reverse"
         if ":" in source and not Path(source).exists() and self.data_panel.source.findData(source) < 0:
             source = "digits:reverse"
@@ -294,7 +294,8 @@ class MainWindow(QMainWindow):
     def store_settings(self):
         s = self.settings
         try:  # a source that failed to load is no longer chosen (the Data tab went back)
-            s["data"] = {"source": self.data_panel.current_source(), "options": self.data_panel.options().to_dict()}
+            s["data"] = {"source": self.data_panel.current_source(), "options": self.data_panel.options().to_dict(),
+                         "level_chosen": self.data_panel.level_chosen}
         except ValueError:
             pass
         try:

@@ -349,8 +349,11 @@ class TrainPanel(QWidget):
             return False
         run = self._new_run(source=corpus.name, model_config=model_config.to_dict(),
                             train_config=train_config.to_dict())
+        from playground.sources import music_request
+
         request = TrainRequest(source=corpus.name, out=run.checkpoint, data_options=corpus.options.to_dict(),
-                               model=model_config.to_dict(), train=self.chosen_settings(), backend=self.backend,
+                               music=music_request(corpus), model=model_config.to_dict(),
+                               train=self.chosen_settings(), backend=self.backend,
                                tensorboard=self.tensorboard_folder(run))
         self._continued = None
         return self._launch(run, request, corpus)
