@@ -91,7 +91,12 @@ def _chosen_data_options(args, **overrides) -> dict:
 def cmd_data_info(args) -> int:
     from playground.sources import load_any_source
 
-    corpus = load_any_source(args.source, _data_options(args), **_music_source_args(args))
+    from playground.data.source import DataOptions
+    from playground.sources import recommended_data_options
+
+    options = DataOptions(**recommended_data_options(args.source, _chosen_data_options(args)))  # as train reads it
+    _note_unused(args, args.source)
+    corpus = load_any_source(args.source, options, **_music_source_args(args))
     info = corpus.describe()
     if corpus.kind == "music":
         info = _music_info(corpus, info)
@@ -231,6 +236,73 @@ def _note_skipped(source: str, corpus, shown: int = 3) -> None:
         print(f"note: {source}: {len(items)} {what} skipped: {'; '.join(items[:shown])}{more}", file=sys.stderr)
 
 
+_RNN_ONLY = ("cell", "layers", "units", "embedding_dim", "bidirectional", "attention")
+_TRANSFORMER_ONLY = ("d_model", "heads", "ff_dim", "encoder_layers", "decoder_layers", "positions")
+_PAIRS_FILE_ONLY = ("header",)
+_MUSIC_ONLY = ("encoding", "window", "transpose", "include_drums")
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _unused_options(args, source: str, mode: str | None = None, cell: str | None = None) -> list[str]:
+    """Options given on the command line that this source (and model) has no use for."""
+    from playground.data.tasks import BUILTIN_TASKS
+    from playground.sources import is_music_source, is_sentence_file
+
+    given = lambda name: getattr(args, name, None) not in (None, False)  # noqa: E731
+    unused = []
+    music = is_music_source(source)
+    pairs = not music and (source in BUILTIN_TASKS or "::" in source or is_sentence_file(source))
+    if not is_sentence_file(source):
+        unused += [(name, "sentence-pair files") for name in _PAIRS_FILE_ONLY if given(name)]
+    if not pairs and given("columns"):
+        unused.append(("columns", "pairs: files and built-in tasks"))
+    if not music:
+        unused += [(name, "MIDI sources") for name in _MUSIC_ONLY if given(name)]
+    else:
+        unused += [(name, "text") for name in ("level", "lowercase", "reverse_source", "max_length") if given(name)]
+    if source not in BUILTIN_TASKS and given("task_size"):
+        unused.append(("task_size", "built-in tasks"))
+    if mode is not None:
+        transformer = mode == "transformer" or cell == "transformer"
+        if transformer:
+            unused += [(name, "RNN modes") for name in _RNN_ONLY if given(name)]
+        else:
+            unused += [(name, "the Transformer") for name in _TRANSFORMER_ONLY if given(name)]
+            if mode != "attention" and given("attention"):
+                unused.append(("attention", "mode attention"))
+    return [f"{_option(name)} (for {what})" for name, what in unused]
+
+
+def _note_unused(args, source: str, mode: str | None = None, cell: str | None = None) -> None:
+    unused = _unused_options(args, source, mode, cell)
+    if unused:
+        print(f"note: {source}: not used here: {', '.join(unused)}", file=sys.stderr)
+
+
+def _note_recommended(args, session) -> None:
+    """One stderr line naming the recommendations a sentence-pair file brought (those the
+    user did not choose), so a run never differs from its options' help without a word."""
+    from playground.sources import SENTENCE_TRAINING, is_sentence_file
+
+    if args.resume or getattr(args, "task", None) == "lm" or not is_sentence_file(args.source):
+        return
+    applied = []
+    if args.level is None:
+        applied.append(f"{session.corpus.options.level} tokens")
+    if args.mode is None:
+        applied.append(f"mode {session.model_config.mode}")
+    config = session.train_config
+    applied += [f"{key.replace('_', ' ')} {getattr(config, key):g}" if isinstance(getattr(config, key), float)
+                else f"{key.replace('_', ' ')} {getattr(config, key)}"
+                for key in SENTENCE_TRAINING if getattr(args, key, None) is None]
+    if applied:
+        print(f"note: {args.source}: sentence pairs, so the recommended {', '.join(applied)} "
+              "(the options of the same names choose others)", file=sys.stderr)
+
+
 def train_request(args, out: str):
     """The TrainRequest of ``playground train`` (options left out are None: not chosen)."""
     from playground.training.session import TrainRequest
@@ -265,6 +337,8 @@ def cmd_train(args) -> int:
               f"Input column {source_column}, target column {target_column} (--columns chooses others)",
               file=sys.stderr)
     _note_skipped(args.source, session.corpus)
+    _note_recommended(args, session)
+    _note_unused(args, args.source, session.model_config.mode, session.model_config.cell)
     try:
         result = session.run()
     except KeyboardInterrupt:

@@ -103,8 +103,9 @@ def build_parser(commands) -> argparse.ArgumentParser:
 
     def data_args(p):
         p.add_argument("--level", choices=("char", "word", "subword"),
-                       help="tokens: characters (default), words, or subword pieces (SentencePiece, learned "
-                            "from the training split and stored in the model file)")
+                       help="tokens: characters (default; subword pieces for a sentence-pair file), words, or "
+                            "subword pieces (SentencePiece, learned from the training split and stored in the "
+                            "model file)")
         p.add_argument("--subword-vocab", type=whole(16, 64000), metavar="PIECES",
                        help="subword level: pieces per language (default 4000)")
         p.add_argument("--subword-model", choices=("unigram", "bpe"), help="subword level: SentencePiece model kind")

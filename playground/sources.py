@@ -51,6 +51,14 @@ TRANSFORMER_WARMUP = 300
 TRANSFORMER_MAX_RATE = 2e-3
 
 
+def recommended_data_options(source: str, chosen: dict, task: str | None = None) -> dict:
+    """``chosen`` data options over the recommendation for ``source``: subword tokens for a
+    sentence-pair file when no level is chosen (the same for ``data-info``, ``train`` and the app)."""
+    if "level" not in chosen and task != "lm" and is_sentence_file(source):
+        return {**SENTENCE_DATA, **chosen}
+    return dict(chosen)
+
+
 def is_sentence_file(source: str) -> bool:
     """A file (or ``SRC::TGT`` pair of files) of sentence pairs, as opposed to a built-in
     task, text for a language model, or music."""

@@ -194,3 +194,24 @@ def test_language_model_train_and_generate(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["output"] == text  # same sampling seed, same text
     assert main(["translate", str(out), "hello"]) == 2
     assert "generate" in capsys.readouterr().err
+
+
+def test_options_that_do_not_apply_are_named_not_silently_dropped(capsys, tmp_path):
+    from playground import cli
+
+    assert main(["data-info", "digits:copy", "--encoding", "events", "--columns", "2,1"]) == 0
+    err = capsys.readouterr().err
+    assert "not used here: --encoding (for MIDI sources)" in err and "--columns" not in err  # tasks swap
+    assert main(["data-info", "midi:sample", "--lowercase"]) == 0
+    assert "not used here: --lowercase (for text)" in capsys.readouterr().err
+
+    def unused(*argv, mode=None, cell=None):
+        args = cli.build_parser().parse_args(["train", *argv, "--out", str(tmp_path / "m.keras")])
+        return cli._unused_options(args, args.source, mode, cell)
+
+    assert unused("digits:copy", "--units", "8", "--d-model", "16", mode="feedback", cell="lstm") == [
+        "--d-model (for the Transformer)"]
+    assert unused("digits:copy", "--units", "8", "--heads", "2", mode="transformer", cell="transformer") == [
+        "--units (for RNN modes)"]
+    assert unused("digits:copy", "--attention", "dot", mode="peek", cell="gru") == ["--attention (for mode attention)"]
+    assert unused("digits:copy", "--task-size", "50", "--units", "8", mode="attention", cell="lstm") == []

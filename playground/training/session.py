@@ -140,13 +140,10 @@ class TrainingSession:
             resume.check_choices(request, self.resume_model, request.task or meta.get("task", "translate"))
             options = DataOptions.from_dict(meta["data_options"])
         else:
-            values = dict(request.data_options or {})
-            if "level" not in values and request.task != "lm":
-                from playground.sources import SENTENCE_DATA, is_sentence_file
+            from playground.sources import recommended_data_options
 
-                if is_sentence_file(request.source):  # the recommended tokens for sentence files
-                    values = {**SENTENCE_DATA, **values}
-            options = DataOptions.from_dict(values)
+            options = DataOptions.from_dict(recommended_data_options(request.source, dict(request.data_options or {}),
+                                                                     request.task))
         if self.corpus is None:
             from playground.sources import music_options
 
