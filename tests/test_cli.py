@@ -60,7 +60,7 @@ def test_columns_choose_the_input_and_target_of_a_pairs_file(tmp_path, capsys):
                     encoding="utf-8")
     described = {}
     for columns in ("1,2", "2,3", "3,2"):
-        assert main(["data-info", str(data), "--columns", columns, "--json"]) == 0
+        assert main(["data-info", str(data), "--columns", columns, "--level", "char", "--json"]) == 0
         described[columns] = json.loads(capsys.readouterr().out)
     assert described["1,2"]["header"] == "id,en,fr" and described["1,2"]["skipped_count"] == 0
     assert [s["reason"] for s in described["2,3"]["skipped"]] == ["empty target"]
@@ -78,7 +78,7 @@ def test_columns_choose_the_input_and_target_of_a_pairs_file(tmp_path, capsys):
     assert "header: none (line 1 is data; --header if it names the columns)" in capsys.readouterr().out
     assert main(["data-info", str(plain), "--header", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["header"] == "Hello\tBonjour"
-    assert main(["data-info", str(data), "--no-header", "--columns", "2,3", "--json"]) == 0
+    assert main(["data-info", str(data), "--no-header", "--columns", "2,3", "--level", "char", "--json"]) == 0
     kept = json.loads(capsys.readouterr().out)
     assert kept["header"] is None and kept["vocab_sizes"]["target"] > described["2,3"]["vocab_sizes"]["target"]
 
