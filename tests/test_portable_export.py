@@ -140,6 +140,7 @@ def test_music_language_model_exports_and_samples_a_midi_file(music_model, tmp_p
     if export_format == "tflite":
         pytest.importorskip("ai_edge_litert")
     export_model(music_model, tmp_path / "music", export_format)
+    (tmp_path / "notes.txt").write_text("my notes\n", encoding="utf-8")
     predictor = Predictor(music_model)
     seed = [music_model.meta["target_vocab"]["tokens"][5]]
     greedy_like, _ = predictor.generate_tokens(seed, length=24, top_k=1, seed=0)  # top-k 1: no randomness
@@ -151,8 +152,16 @@ def test_music_language_model_exports_and_samples_a_midi_file(music_model, tmp_p
         sampled, _ = model.generate_tokens({seed!r}, length=40, temperature=1.0, top_k=8, seed=3)
         again, _ = model.generate_tokens({seed!r}, length=40, temperature=1.0, top_k=8, seed=3)
         path = model.generate_midi({str(tmp_path / "tune.mid")!r}, seed_tokens={seed!r}, length=48, top_k=8, seed=1)
-        print(json.dumps({{"tokens": tokens, "sampled": sampled, "again": again, "path": str(path)}}))
+        try:  # a file of another kind is never replaced without force
+            model.generate_midi({str(tmp_path / "notes.txt")!r}, length=8)
+            refused = ""
+        except ValueError as exc:
+            refused = str(exc)
+        print(json.dumps({{"tokens": tokens, "sampled": sampled, "again": again, "path": str(path),
+                          "refused": refused}}))
     """, tmp_path)
+    assert "refused to replace it" in got["refused"]
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "my notes\n"
     assert got["tokens"] == greedy_like
     assert got["sampled"] == got["again"] and len(got["sampled"]) > 1
     tune = read_midi(got["path"])

@@ -115,11 +115,15 @@ class ExportedModel:
         return self.target_vocab.join(tokens)
 
     def generate_midi(self, path: str | Path, *, seed_tokens: list[str] | None = None, length: int = 64,
-                      temperature: float = 1.0, top_k: int = 0, seed: int = 0) -> Path:
-        """A music language model's tune, sampled after ``seed_tokens``, written as a MIDI file."""
+                      temperature: float = 1.0, top_k: int = 0, seed: int = 0, force: bool = False) -> Path:
+        """A music language model's tune, sampled after ``seed_tokens``, written as a MIDI file.
+        ``path`` may replace a MIDI or WAV file; anything else only with ``force`` (PathRefused)."""
+        from playground.paths import check_output
+
         music = self.manifest.get("music")
         if not music:
             raise ValueError("not a music model: it has no MIDI output")
+        path = check_output(path, "midi", option="path", force=force)
         from playground.music.encoding import decode
         from playground.music.midi_io import write_midi
         from playground.music.notes import Tune
