@@ -183,7 +183,7 @@ class _Progress:
             self.kept.text = f"the last finished epoch ({event.epoch + 1}) is kept in {event.checkpoint}"
         if isinstance(event, ev.ModelSaved) and self.kept is not None:
             self.saved = True
-            self.kept.text = (f"the trained model ({event.epochs_completed} epochs) is saved in {event.path}"
+            self.kept.text = (f"the trained model ({ev.count(event.epochs_completed, 'epoch')}) is saved in {event.path}"
                               + ("" if event.final else ", without test metrics"))
         if isinstance(event, ev.Evaluating):
             self._line(f"evaluating on the {event.items:,} test items…")
@@ -568,6 +568,8 @@ def main(argv=None) -> int:
             else:
                 from playground.backend.loading import load_backend
 
+                if args.debug:  # the runtimes' own log lines too
+                    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0")
                 load_backend(args.backend, quiet=not args.debug)
             code = args.func(args)
             interrupt.check()

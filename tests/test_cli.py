@@ -12,8 +12,9 @@ from playground.cli import main
 
 
 def run_cli(*args, stdin=None):
-    """The installed entry point as a user runs it (python -m playground)."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    """The installed entry point as a user runs it (python -m playground), with the user's
+    default logging (not the test session's)."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     return subprocess.run([sys.executable, "-m", "playground", *args], capture_output=True, text=True,
                           input=stdin, timeout=600, env=env)
 
@@ -142,6 +143,7 @@ def test_translate_args_stdin_and_n_best(trained, capsys):
     outputs = [r["output"] for r in rows]
     assert piped.stdout.splitlines() == outputs[:2] + [""] + outputs[2:]
     assert piped.returncode == 0 and "input 4: unknown" in piped.stderr
+    assert all(line.startswith("note: ") for line in piped.stderr.splitlines())  # no runtime log lines
     assert main(["translate", str(out), "123", "4567", "--beam", "4", "--n-best", "3"]) == 0
     lines = [line.split("\t") for line in capsys.readouterr().out.strip().splitlines()]
     assert [line[:2] for line in lines] == [["1", "1"], ["1", "2"], ["1", "3"], ["2", "1"], ["2", "2"], ["2", "3"]]

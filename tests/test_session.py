@@ -184,7 +184,7 @@ def test_resume_continues_the_checkpoints_run_and_refuses_what_contradicts_it(pa
     # Choices equal to the checkpoint's are not contradictions.
     assert "units" not in message and "val_split" not in message and "optimizer" not in message
 
-    with pytest.raises(ResumeError, match="already trained 1 epochs, and 1 are asked for in all"):
+    with pytest.raises(ResumeError, match="already trained 1 epoch, and 1 are asked for in all"):
         _prepared(checkpoint, pairs, train={"epochs": None})
 
 

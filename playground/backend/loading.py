@@ -21,7 +21,10 @@ def share_gpu_memory() -> None:
     told otherwise (settings read when each initialises; inherited by child processes)."""
     os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # The runtimes' own log lines ("E0000 … oneDNN supports DT_BOOL only…", "failed call to
+    # cuInit") are not errors of a command: a failure reaches the user as an exception, said
+    # in one line. TF_CPP_MIN_LOG_LEVEL=0 (or --debug) shows them.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 @contextlib.contextmanager

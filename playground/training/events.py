@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 FAILED = ("nan", "diverged", "error")
 
 
+def count(n: int, noun: str) -> str:
+    """ "1 epoch", "3 epochs": a number with its noun, as messages say it."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 class StopTraining(Exception):
     """Raised by a callback to stop training cleanly (like pressing Stop)."""
 

@@ -15,6 +15,7 @@ import json
 import os
 
 from playground.config import TrainConfig
+from playground.training.events import count
 
 # Not inherited from the checkpoint: where the run goes now.
 MACHINE_SETTINGS = ("device", "distribute", "mixed_precision")
@@ -110,6 +111,6 @@ def resumed_train_config(request, meta: dict) -> TrainConfig:
     config = TrainConfig.from_dict({**trained, **chosen})
     done = int(meta.get("epochs_completed", 0))
     if config.epochs <= done:
-        raise ResumeError(f"{request.resume} has already trained {done} epochs, and {config.epochs} are asked for "
+        raise ResumeError(f"{request.resume} has already trained {count(done, 'epoch')}, and {config.epochs} are asked for "
                           f"in all: ask for more in all (e.g. {done + 10} epochs) to train further.")
     return config

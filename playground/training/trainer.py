@@ -218,7 +218,7 @@ class Trainer:
         best_val, epochs_without_gain = math.inf, 0
         start = time.perf_counter()
         step = first_epoch * n_batches
-        status, message = "done", f"Trained {cfg.epochs} epochs"
+        status, message = "done", f"Trained {ev.count(cfg.epochs, 'epoch')}"
         epochs_left = cfg.epochs - first_epoch
         loss_limit = None  # set from the first batch of this run
         for epoch in range(first_epoch, cfg.epochs):

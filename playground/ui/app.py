@@ -59,7 +59,7 @@ def main(argv=None) -> int:
     if problem:
         print(f"seq2seq-playground: {problem}", file=sys.stderr)
         return EXIT_ENVIRONMENT
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # runtime log lines are not the user's errors
     sys.setswitchinterval(0.002)  # the GUI thread gets the GIL back quickly from decoding workers
 
     from PySide6.QtCore import QTimer

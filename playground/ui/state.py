@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
 
+from playground.training.events import count
 from playground.ui.run_store import RunStore
 
 
@@ -25,7 +26,7 @@ def model_title(model, name: str = "") -> str:
         arch = f"{cfg.mode} {stack}"
     else:
         arch = f"{cfg.mode} {cfg.cell} {cfg.units}u"
-    what = f"{arch}, trained on {meta.get('source', '?')} ({meta.get('epochs_completed', 0)} epochs)"
+    what = f"{arch}, trained on {meta.get('source', '?')} ({count(meta.get('epochs_completed', 0), 'epoch')})"
     return f"{name} — {what}" if name else what
 
 
