@@ -34,7 +34,7 @@ def whole(low: int | None = None, high: int | None = None):
     def parse(text: str) -> int:
         value = _number(text, int)
         if (low is not None and value < low) or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(_range_text(value, low, high, "a whole number"))
+            raise argparse.ArgumentTypeError(_range_text(text, low, high, "a whole number"))
         return value
     parse.__name__ = "whole number"
     return parse
@@ -46,20 +46,21 @@ def real(low: float | None = None, high: float | None = None, *, low_open: bool 
         value = _number(text, float)
         too_low = low is not None and (value <= low if low_open else value < low)
         if too_low or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(_range_text(value, low, high, "a number", low_open))
+            raise argparse.ArgumentTypeError(_range_text(text, low, high, "a number", low_open))
         return value
     parse.__name__ = "number"
     return parse
 
 
-def _range_text(value, low, high, what, low_open=False) -> str:
+def _range_text(given: str, low, high, what, low_open=False) -> str:
+    """The rule, and the value as the user typed it."""
     show = lambda v: f"{v:,}" if isinstance(v, int) else f"{v:g}"  # noqa: E731
     if low is not None and high is not None:
         span = f"above {show(low)} up to {show(high)}" if low_open else f"from {show(low)} to {show(high)}"
-        return f"must be {what} {span}, got {show(value)}"
+        return f"must be {what} {span}, got {given}"
     if low is not None:
-        return f"must be {what} {'>' if low_open else '>='} {show(low)}, got {show(value)}"
-    return f"must be {what} <= {show(high)}, got {show(value)}"
+        return f"must be {what} {'>' if low_open else '>='} {show(low)}, got {given}"
+    return f"must be {what} <= {show(high)}, got {given}"
 
 
 def column_pair(text: str) -> tuple[int, int]:
@@ -88,7 +89,7 @@ def build_parser(commands) -> argparse.ArgumentParser:
     from playground import __version__
     from playground.backend.selection import BACKENDS
     from playground.config import ATTENTIONS, CELLS, DEVICES, DISTRIBUTE, OPTIMIZERS, POSITIONS, SEQ2SEQ_MODES
-    from playground.limits import MAX_BARS, MAX_BEAM_WIDTH, MAX_GENERATED_TOKENS
+    from playground.limits import MAX_BARS, MAX_BEAM_WIDTH, MAX_GENERATED_TOKENS, MAX_TASK_SIZE
 
     parser = OneLineParser(prog="playground", description="Seq2Seq Playground command line")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -123,7 +124,7 @@ def build_parser(commands) -> argparse.ArgumentParser:
                             "(--no-header); default: detected")
         p.add_argument("--val-split", type=real(0, 0.9))
         p.add_argument("--seed", type=int)
-        p.add_argument("--task-size", type=POSITIVE, help="pairs generated for a built-in task")
+        p.add_argument("--task-size", type=whole(1, MAX_TASK_SIZE), help="pairs generated for a built-in task")
 
     def music_args(p):
         p.add_argument("--encoding", choices=("melody", "events"),

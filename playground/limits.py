@@ -16,6 +16,7 @@ MAX_BEAM_WIDTH = 64
 DEFAULT_LENGTH_PENALTY = 0.6  # beam search's GNMT length penalty exponent
 MAX_SENTENCES = 64  # pieces of one over-long input translated one by one
 MAX_STDIN_LINE_CHARS = 100_000  # one line read from standard input
+MAX_TASK_SIZE = 1_000_000  # pairs generated for a built-in task (the app's field allows as many)
 
 
 def _is_whole(value) -> bool:

@@ -87,7 +87,7 @@ def test_columns_choose_the_input_and_target_of_a_pairs_file(tmp_path, capsys):
 def test_unknown_builtin_names_the_valid_ones(capsys):
     assert main(["data-info", "digits:multiply"]) == 2
     err = capsys.readouterr().err
-    assert "digits:multiply" in err and "digits:reverse" in err
+    assert "digits:multiply" in err and "digits:reverse" in err and "midi:sample" in err
 
 
 @pytest.fixture(scope="module")

@@ -144,6 +144,7 @@ def test_generate_refuses_a_translation_model(tiny_model_file, capsys):
     (["train", "digits:reverse", "--out", "m", "--epochs", "0"], "--epochs"),
     (["train", "digits:reverse", "--out", "m", "--units", "0"], "--units"),
     (["evaluate", "m.keras", "--beam", "0"], "--beam"),
+    (["data-info", "digits:copy", "--task-size", "1000000000"], "--task-size"),  # would run for minutes
 ])
 def test_nonsense_values_are_refused_naming_the_option(argv, option, capsys):
     with pytest.raises(SystemExit) as exit_code:
@@ -151,6 +152,7 @@ def test_nonsense_values_are_refused_naming_the_option(argv, option, capsys):
     assert exit_code.value.code == 2
     err = capsys.readouterr().err
     assert f"argument {option}:" in err and len(err.strip().splitlines()) == 1
+    assert argv[-1] in err and "1,000,000,000" not in err  # the value as typed
 
 
 def test_api_refuses_the_same_values(tiny_model):

@@ -203,7 +203,7 @@ def test_forced_kinds(tmp_path):
     text_path = write(tmp_path, "no tabs here\nnone at all\n", "plain.txt")
     with pytest.raises(DataError, match="no usable examples.*no tab separator"):
         load_source(str(text_path), kind="pairs")
-    with pytest.raises(DataError, match="cannot be loaded as kind='text'"):
+    with pytest.raises(DataError, match="digits:copy holds sentence pairs .* needs plain text or music"):
         load_source("digits:copy", kind="text")
     with pytest.raises(ValueError, match="pairs, text"):
         load_source("digits:copy", kind="music")

@@ -23,6 +23,7 @@ from playground.data.pairs import SkippedLine, load_pairs, load_parallel, sniff_
 from playground.data.subword import (DEFAULT_SUBWORD_VOCAB, MAX_SUBWORD_VOCAB, MIN_SUBWORD_VOCAB, SUBWORD_KINDS,
                                      SubwordError, SubwordTokenizer)
 from playground.data.tasks import BUILTIN_TASKS, generate_task
+from playground.limits import MAX_TASK_SIZE
 from playground.data.text import LEVELS, normalize, tokenize
 from playground.data.vocab import Vocabulary
 from playground.heap import collections_paused
@@ -91,6 +92,8 @@ class DataOptions:
             value = getattr(self, name)
             if value is not None and (not _is_int(value) or value < 1):
                 raise ValueError(f"{name} must be a positive integer or None; got {value!r}")
+        if self.task_size is not None and self.task_size > MAX_TASK_SIZE:
+            raise ValueError(f"task_size must be at most {MAX_TASK_SIZE:,}; got {self.task_size!r}")
         if not _is_int(self.seed):
             raise ValueError(f"seed must be an integer; got {self.seed!r}")
         if not _is_int(self.subword_vocab) or not MIN_SUBWORD_VOCAB <= self.subword_vocab <= MAX_SUBWORD_VOCAB:
@@ -221,7 +224,11 @@ def _looks_like_pairs(path: Path) -> bool:
 def _check_kind(expected: str, kind: str | None, name: str) -> None:
     """Refuse a forced kind that the source cannot provide."""
     if kind is not None and kind != expected:
-        raise DataError(f"{name} is a {expected} source; it cannot be loaded as kind={kind!r}")
+        what = {"pairs": "sentence pairs (input → target)", "text": "plain text"}
+        use = {"text": "a language model (task lm) needs plain text or music",
+               "pairs": "translation needs pairs"}
+        raise DataError(f"{name} holds {what.get(expected, expected)}, and {use.get(kind, kind)}: "
+                        f"{'leave --task out' if kind == 'text' else 'choose another source'}")
 
 
 def looks_like_pairs_file(path: Path) -> bool:
@@ -260,7 +267,7 @@ def _read_source(name: str, options: DataOptions, kind: str | None) -> tuple[str
         return "pairs", loaded.pairs, loaded.skipped, loaded.header
     if "/" in name or os.sep in name or path.suffix:
         raise DataError(f"{name}: no such file")
-    builtins = ", ".join([*BUILTIN_TASKS, BUILTIN_TEXT_NAME])
+    builtins = ", ".join([*BUILTIN_TASKS, BUILTIN_TEXT_NAME, "midi:sample"])  # the music one is loaded elsewhere
     raise DataError(f"unknown data source {name!r}; built-in sources: {builtins}; or give a path to a file")
 
 

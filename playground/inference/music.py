@@ -401,10 +401,12 @@ def generate_music_cli(model, args) -> int:
         return 0
     # A seed note is step 0 of the requested bars, so its bars are counted with it.
     shown_bars = summary["generated_bars"] if primer_path else summary["bars"]
-    span = (f"{shown_bars:g} bar{'' if shown_bars == 1 else 's'} "
-            f"{'after the primer' if primer_path else 'with the seed note'}")
+    seeded = summary["settings"]["seed"] != "none"
+    span = (f"{shown_bars:g} bar{'' if shown_bars == 1 else 's'}"
+            f"{' after the primer' if primer_path else ' with the seed note' if seeded else ''}")
+    start = f"after seed {summary['settings']['seed']}" if seeded else "(the model chose the first note)"
     print(f"generated {summary['generated_notes']} notes ({span}, {summary['generated_tokens']} tokens, "
-          f"{result.info.encoding} encoding) after seed {summary['settings']['seed']} in {result.seconds:.2f}s")
+          f"{result.info.encoding} encoding) {start} in {result.seconds:.2f}s")
     gr = summary["generated_pitch_range"]
     lo, hi = result.info.pitch_range
     print(f"pitches {gr[0] if gr else '-'}..{gr[1] if gr else '-'} (training range {lo}..{hi}); "
