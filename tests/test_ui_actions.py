@@ -35,6 +35,19 @@ def test_shortcuts(window):
     assert shortcuts["Train"] == "Ctrl+T"
     assert shortcuts["Stop"] == "Ctrl+."
     assert shortcuts["Quit"] == "Ctrl+Q"
+    assert shortcuts["Generate"] == "Ctrl+G"
+    window.generate_action.trigger()  # no model yet: the Generate tab, nothing else
+    assert window.tabs.currentWidget() is window.generate_panel
+
+
+def test_a_new_model_in_use_leaves_the_runs_tab_where_it_is(window, tiny_model):
+    window.tabs.setCurrentWidget(window.runs_panel)
+    window.state.set_model(tiny_model, name="tiny")
+    assert window.tabs.currentWidget() is window.runs_panel
+    assert "Translate tab" in window.statusBar().currentMessage()
+    window.tabs.setCurrentWidget(window.data_panel)
+    window.state.set_model(tiny_model, name="tiny again")
+    assert window.tabs.currentWidget() is window.translate_panel
 
 
 def test_every_control_has_a_tooltip(window):

@@ -180,6 +180,35 @@ def test_generate_panel_with_a_language_model(qtbot):
     assert panel.output.toPlainText() == generated.args[0]
 
 
+def test_beam_fields_say_what_is_searched(qtbot, tiny_corpus, tiny_model):
+    """n-best needs a beam at least as wide (the Beam field follows); a basic-mode model has no
+    beam to search (every step is independent): the fields are off and say why."""
+    import keras
+
+    from playground.config import ModelConfig, TrainConfig
+    from playground.models.seq2seq import Seq2SeqModel
+    from playground.training.trainer import build_meta, complete_model_config
+    from playground.ui.translate_panel import TranslatePanel
+
+    panel = TranslatePanel()
+    qtbot.addWidget(panel)
+    panel.set_model(tiny_model)
+    panel.beam.setValue(2)
+    panel.n_best.setValue(8)
+    assert panel.beam.value() == 8 and panel.beam.isEnabled()
+    panel.beam.setValue(3)
+    assert panel.n_best.value() == 3
+    keras.utils.set_random_seed(0)
+    config = complete_model_config(ModelConfig(mode="basic", units=8, embedding_dim=4), tiny_corpus)
+    basic = Seq2SeqModel(config.to_dict(), build_meta(tiny_corpus, config, TrainConfig()))
+    basic.build_with_dummy_inputs()
+    panel.set_model(basic)
+    assert not panel.beam.isEnabled() and not panel.n_best.isEnabled()
+    assert "every step is independent" in panel.beam.toolTip()
+    panel.set_model(tiny_model)
+    assert panel.beam.isEnabled() and "n-best" in panel.beam.toolTip()
+
+
 def test_translate_panel_refuses_language_models_and_drops_stale_results(qtbot, tiny_model):
     from playground.ui.translate_panel import TranslatePanel
 

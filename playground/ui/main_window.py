@@ -167,6 +167,8 @@ class MainWindow(QMainWindow):
                                        "Use the last run's model to translate / generate / save")
         self.more_action = self._action(train, "Train &more", self.train_panel.train_more, "Ctrl+M",
                                         "Continue the model in use for the number of epochs set on the Train tab")
+        self.generate_action = self._action(train, "&Generate", self.generate_now, "Ctrl+G",
+                                            "Generate text, or music on the Music tab, with the model in use")
         self.backend_menu = BackendMenu(self, bar.addMenu("&Settings").addMenu("&Backend"))
         self.train_panel.backend = self.backend_menu.training_backend
         view = bar.addMenu("&View")
@@ -244,8 +246,21 @@ class MainWindow(QMainWindow):
             target = self.translate_panel if not model.config.is_lm else (
                 self.music_panel if model.meta.get("corpus_kind") == "music" and self.music_panel
                 else self.generate_panel)
-            if not self.train_panel.is_training() and self.tabs.currentWidget() is not self.train_panel:
+            # Train and Runs are where runs are watched and compared: the user stays there.
+            watching = self.tabs.currentWidget() in (self.train_panel, self.runs_panel)
+            if not self.train_panel.is_training() and not watching:
                 self.tabs.setCurrentWidget(target)
+            elif target is not None and target is not self.tabs.currentWidget():
+                name = self.tabs.tabText(self.tabs.indexOf(target)).split(" ", 1)[-1]
+                self.statusBar().showMessage(f"The model in use is ready on the {name} tab", 8000)
+
+    def generate_now(self) -> None:
+        """Ctrl+G: music on the Music tab, text otherwise (the tab shows the result)."""
+        if self.music_panel is not None and self.tabs.currentWidget() is self.music_panel:
+            self.music_panel.generate()
+            return
+        self.tabs.setCurrentWidget(self.generate_panel)
+        self.generate_panel.generate()
 
     def start_tensorflow(self):
         """Loads the Keras backend in the background; the status bar then shows the device."""

@@ -27,6 +27,11 @@ def _predictor_for(model):
     return Predictor(model)
 
 
+BEAM_TIP = "Beam width (1: greedy only); at least n-best"
+N_BEST_TIP = "How many beam-search hypotheses to list"
+BASIC_MODE_TIP = ("Basic mode feeds no output back, so every step is independent: greedy decoding is already "
+                  "the best output, and there is one hypothesis")
+
 class TranslatePanel(QWidget):
     translated = Signal(object)  # Translation shown
     batch_done = Signal()
@@ -48,11 +53,11 @@ class TranslatePanel(QWidget):
         self.beam = QSpinBox()
         self.beam.setRange(1, 32)
         self.beam.setValue(4)
-        self.beam.setToolTip("Beam width (1: greedy only)")
+        self.beam.setToolTip(BEAM_TIP)
         self.n_best = QSpinBox()
         self.n_best.setRange(1, 32)
         self.n_best.setValue(4)
-        self.n_best.setToolTip("How many beam-search hypotheses to list")
+        self.n_best.setToolTip(N_BEST_TIP)
         self.output = QLabel("—")
         self.output.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.output.setWordWrap(True)  # a long result wraps; it never widens the window
@@ -148,6 +153,9 @@ class TranslatePanel(QWidget):
         self.input.textChanged.connect(lambda _: self._debounce.start())
         self.beam.valueChanged.connect(lambda _: self._debounce.start())
         self.n_best.valueChanged.connect(lambda _: self._debounce.start())
+        # n best need a beam at least n wide: the Beam field shows the width really searched.
+        self.n_best.valueChanged.connect(lambda n: self.beam.setValue(max(self.beam.value(), n)))
+        self.beam.valueChanged.connect(lambda width: self.n_best.setValue(min(self.n_best.value(), width)))
         if state is not None:
             state.model_changed.connect(self.set_model)
         self._enable(False)
@@ -168,6 +176,10 @@ class TranslatePanel(QWidget):
             self.model_label.setText("The model in use is a language model: use the Generate tab.")
         else:
             self.model_label.setText(f"Model in use: {model_title(model, self._model_name())}")
+            basic = model.config.mode == "basic"  # no feedback: each output independent, a beam adds nothing
+            for field, tip in ((self.beam, BEAM_TIP), (self.n_best, N_BEST_TIP)):
+                field.setEnabled(not basic)
+                field.setToolTip(BASIC_MODE_TIP if basic else tip)
             if model.config.mode not in ("attention", "transformer"):
                 self.heatmap.clear_attention(f"No attention in {model.config.mode} mode")
             self._fill_heads(model.config)
