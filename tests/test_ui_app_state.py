@@ -333,6 +333,7 @@ def test_a_run_cut_short_by_the_app_ending_keeps_its_checkpoint(qtbot, dirs, mes
     qtbot.waitUntil(lambda: len(first.state.runs[-1].epochs) >= 1, timeout=LONG)
     checkpoint = first.state.runs[-1].checkpoint
     first.close()  # "Stop training and quit?" is answered yes
+    assert "The last finished epoch (" in messages[-1][2] and checkpoint in messages[-1][2]
     assert __import__("os").path.exists(checkpoint)
     again = open_window(qtbot)
     run = again.state.runs[-1]

@@ -4,6 +4,7 @@ menus with shortcuts, drag & drop, settings restore/save, and a clean close."""
 from __future__ import annotations
 
 import base64
+import os
 import logging
 from pathlib import Path
 
@@ -351,7 +352,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event):  # noqa: N802
         if self.train_panel.is_training():
             run = self.train_panel.run
-            keep = f" The last finished epoch is kept in {run.checkpoint}." if run and run.checkpoint else ""
+            if run and run.checkpoint and run.epochs and os.path.exists(run.checkpoint):
+                keep = f" The last finished epoch ({len(run.epochs)}) is kept in {run.checkpoint}."
+            else:
+                keep = " No epoch has finished yet, so nothing of this run is kept."
             if not dialogs.question(self, "Training is running", "Stop training and quit?" + keep):
                 event.ignore()
                 return
