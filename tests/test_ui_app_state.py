@@ -83,7 +83,8 @@ def test_after_a_run_the_test_figures_and_mistakes_are_shown(qtbot, window):
     runs = window.runs_panel
     headers = [runs.table.horizontalHeaderItem(c).text() for c in range(runs.table.columnCount())]
     row = {h: runs.table.item(0, c).text() for c, h in enumerate(headers) if runs.table.item(0, c)}
-    assert row["test_exact_match"] == f"{run.metrics['exact_match']:.4f}" and ":" in row["time"]
+    assert row["test exact"] == f"{run.metrics['exact_match']:.4f}" and ":" in row["time"]
+    assert row["parameters"] == f"{run.parameters:,}" and run.parameters > 0
     runs.list.setCurrentRow(0)
     assert runs.mistakes.rowCount() == len(run.mistakes)
 
@@ -361,3 +362,10 @@ def test_backend_setting_trains_the_next_run_on_jax_and_is_remembered(qtbot, win
     assert result.status == "done", result.message
     assert window.state.runs[-1].device.startswith("JAX · ")  # the run says where it trained
     assert result.model.meta["device"].startswith("JAX · ")
+
+
+def test_an_opened_model_counts_its_parameters(tiny_model):
+    from playground.ui.state import Run
+
+    run = Run.from_model(1, tiny_model, "tiny.keras")
+    assert run.parameters == tiny_model.count_params() > 0 and run.final_metrics()["parameters"] == run.parameters

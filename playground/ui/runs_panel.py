@@ -18,6 +18,11 @@ from playground.ui.plots import integer_epoch_axis, smooth
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 METRICS = ("status", "epochs", "train_loss", "val_loss", "val_exact_match", "test_exact_match",
            "test_token_accuracy", "test_chrf", "test_bleu", "test_perplexity", "parameters", "time")
+# Column headings as a reader says them (the metric keys in their tooltips).
+HEADINGS = {"status": "status", "epochs": "epochs", "train_loss": "train loss", "val_loss": "val loss",
+            "val_exact_match": "val exact", "test_exact_match": "test exact", "test_token_accuracy": "test tokens",
+            "test_chrf": "test chrF", "test_bleu": "test BLEU", "test_perplexity": "test perplexity",
+            "parameters": "parameters", "time": "time"}
 LIVE_REFRESH_MS = 500  # the training run's curve in this view, at most twice a second
 
 
@@ -59,7 +64,9 @@ class RunsPanel(QWidget):
             w.getPlotItem().setDownsampling(mode="peak")
             w.getPlotItem().setClipToView(True)
         self.table = QTableWidget(0, len(METRICS) + 1)
-        self.table.setHorizontalHeaderLabels(["run", *METRICS])
+        self.table.setHorizontalHeaderLabels(["run", *(HEADINGS[key] for key in METRICS)])
+        for column, key in enumerate(METRICS, 1):
+            self.table.horizontalHeaderItem(column).setToolTip(key)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setToolTip("Final metrics of the checked runs; test_… are scores on the held-out test split")

@@ -101,7 +101,8 @@ class Run:
                   checkpoint=name, status="loaded", batch_loss=list(history.get("batch_loss", [])),
                   epochs=epochs, metrics=dict(meta.get("metrics", {})),
                   mistakes=list(meta.get("test_mistakes", [])), owned=False, model=model,
-                  seconds=float(epochs[-1].get("elapsed", 0.0)) if epochs else 0.0)
+                  seconds=float(epochs[-1].get("elapsed", 0.0)) if epochs else 0.0,
+                  parameters=int(model.count_params()))
         if run.epochs:
             run.batches_per_epoch = max(1, len(run.batch_loss) // len(run.epochs))
         return run
