@@ -504,8 +504,9 @@ def cmd_export(args) -> int:
         sizes = ", ".join(f"{f.name} {f.stat().st_size / 1e6:.2f} MB" for f in sorted(path.glob(f"*.{args.format}")))
         print(f"exported {args.model} → {path} ({args.format}: {sizes}; model.json; see {path}/README.txt)")
     elif model.meta.get("data_options", {}).get("level") == "subword":
-        print(f"exported {args.model} → {path} (signature 'translate_ids': ids → ids, with source.spm, "
-              f"target.spm and tokens.json; see {path}/README.txt)")
+        print(f"exported {args.model} → {path} (signature 'translate': strings → strings, SentencePiece in the "
+              f"graph; also 'translate_ids': ids → ids, with source.spm, target.spm and tokens.json; see "
+              f"{path}/README.txt)")
     else:
         print(f"exported {args.model} → {path} (signature 'translate': strings → strings)")
     return 0

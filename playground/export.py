@@ -1,6 +1,6 @@
 """Exports for other runtimes: a TensorFlow SavedModel whose ``translate`` signature maps
-a batch of strings to a batch of strings (subword models: ``translate_ids``, see
-:func:`export_savedmodel`).
+a batch of strings to a batch of strings (subword models too: SentencePiece runs in the
+graph, see :mod:`playground.export_pieces`; they also keep ``translate_ids``).
 
 Normalising, tokenising, vocabulary lookup, greedy decoding and untokenising all run
 inside the graph, so ``tf.saved_model.load(path).translate(tf.constant([...]))`` (or TF
@@ -49,7 +49,8 @@ def _graph_detokenize(words, level: str):
 
 
 def build_translate_fn(model):
-    """→ a function strings [B] → strings [B] closing over ``model`` and its vocabularies."""
+    """→ (a function strings [B] → strings [B] closing over ``model`` and its vocabularies,
+    the lookup tables it uses: an export tracks them)."""
     meta = model.meta
     if model.config.is_lm:
         raise ExportError("Only translation models have a 'translate' signature; this is a language model")
@@ -67,17 +68,33 @@ def build_translate_fn(model):
     target_tokens = tf.constant(target_vocab.tokens)
     translate_ids = build_translate_ids_fn(model)
 
+    pieces = None
+    if level == "subword":
+        from playground.export_pieces import segmenter
+
+        pieces = segmenter(source_vocab.tokenizer._processor, options.get("subword_model", "unigram"))
+
     def translate(texts):
         texts = _graph_normalize(texts, lowercase, unicode)
-        tokens = _graph_tokenize(texts, level)
+        if pieces is None:
+            tokens = _graph_tokenize(texts, level)
+        else:
+            from playground.export_pieces import escape
+
+            tokens = tf.map_fn(pieces.segment, escape(texts),
+                               fn_output_signature=tf.RaggedTensorSpec([None], tf.string, ragged_rank=0))
         if reverse:
             tokens = tf.reverse(tokens, axis=[1])
         output_ids = translate_ids(source_table.lookup(tokens).to_tensor(default_value=PAD_ID))["output_ids"]
         keep = output_ids > END_ID  # drops PAD, START, END (UNK stays visible as <unk>)
         words = tf.ragged.boolean_mask(tf.gather(target_tokens, output_ids), keep)
+        if pieces is not None:
+            from playground.export_pieces import join_pieces
+
+            return {"translation": join_pieces(words)}
         return {"translation": _graph_detokenize(words, level)}
 
-    return translate, source_table
+    return translate, [source_table] + ([pieces.scores] if pieces is not None else [])
 
 
 def build_translate_ids_fn(model):
@@ -96,7 +113,13 @@ def build_translate_ids_fn(model):
     return translate_ids
 
 
-_SUBWORD_README = """Subword model: text is split into SentencePiece pieces outside the graph.
+_SUBWORD_README = """Subword model. Strings in, strings out (SentencePiece runs inside the graph):
+
+    import tensorflow as tf
+    model = tf.saved_model.load(".")
+    print(model.translate(tf.constant(["Hello!"]))["translation"].numpy()[0].decode())
+
+Or ids in and out, with your own SentencePiece (the same pieces):
 
     import json, sentencepiece, tensorflow as tf
     tokens = json.load(open("tokens.json"))
@@ -130,7 +153,7 @@ def export_savedmodel(model, path, *, model_path: str | None = None) -> Path:
     callers check first that it may be (:func:`playground.paths.check_output`). The folder
     is marked as ours, so a later export may replace it.
 
-    Character and word models get ``translate`` (strings → strings); subword models get
+    Every translation model gets ``translate`` (strings → strings); subword models also get
     ``translate_ids`` (ids → ids) beside their SentencePiece models, ``source.spm`` and
     ``target.spm``, which no TensorFlow core op runs."""
     import keras
@@ -140,14 +163,13 @@ def export_savedmodel(model, path, *, model_path: str | None = None) -> Path:
     archive = keras.export.ExportArchive()
     archive.track(model)
     subword = model.meta.get("data_options", {}).get("level") == "subword"
-    if subword:
+    translate, tables = build_translate_fn(model)
+    for table in tables:
+        archive.track(table)
+    archive.add_endpoint("translate", translate, input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    if subword:  # also ids → ids, for callers with their own SentencePiece
         archive.add_endpoint("translate_ids", build_translate_ids_fn(model),
                              input_signature=[tf.TensorSpec([None, None], tf.int32, name="source_ids")])
-    else:
-        translate, table = build_translate_fn(model)
-        archive.track(table)
-        archive.add_endpoint("translate", translate,
-                             input_signature=[tf.TensorSpec([None], tf.string, name="text")])
 
     def fill(folder: Path):
         archive.write_out(str(folder), verbose=False)

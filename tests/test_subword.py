@@ -146,3 +146,38 @@ def test_subword_transformer_savedmodel_translates_like_the_predictor(subword_tr
     assert result.returncode == 0, result.stderr[-3000:]
     assert json.loads(result.stdout.strip().splitlines()[-1]) == expected
     assert (folder / "README.txt").read_text().count("sentencepiece") >= 2
+    # Strings in, strings out, as for the other levels: SentencePiece runs inside the graph.
+    texts.append("seven 丁")  # a character the model never saw
+    expected.append(Predictor(subword_transformer).translate(texts[-1:])[0].text)
+    code = textwrap.dedent(f"""
+        import json, sys
+        import tensorflow as tf
+        loaded = tf.saved_model.load(".")
+        out = loaded.translate(tf.constant({texts!r}))["translation"].numpy()
+        assert not any(name.startswith(("playground", "sentencepiece")) for name in sys.modules)
+        print(json.dumps([t.decode("utf-8") for t in out]))
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                            cwd=folder, env={"PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "2",
+                                             "PYTHONNOUSERSITE": "1"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == expected
+
+
+@pytest.mark.parametrize("kind", ["unigram", "bpe"])
+def test_graph_segmentation_equals_sentencepiece(kind):
+    """The SavedModel's in-graph pieces are SentencePiece's, unknown characters and odd spacing too."""
+    import tensorflow as tf
+
+    from playground.export_pieces import escape, segmenter
+
+    rng = random.Random(4)
+    words = ["the", "cat", "sat", "on", "a", "mat", "there", "then", "cats", "mats", "at", "hat", "that"]
+    train = [" ".join(rng.choice(words) for _ in range(rng.randint(2, 7))) for _ in range(400)]
+    tokenizer = SubwordTokenizer.train(train, 60, kind)
+    pieces = segmenter(tokenizer._processor, kind)
+    segment = tf.function(pieces.segment)
+    texts = train[:40] + ["thematic hats", "  the   cat  ", "ça: 丁丁x the", "x", "zzz qq", "t"]
+    for text in texts:
+        got = [p.decode() for p in segment(escape(tf.constant([text]))[0]).numpy()]
+        assert got == tokenizer.split(text), text
