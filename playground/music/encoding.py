@@ -123,10 +123,23 @@ def top_voice(notes: Sequence[Note], steps_per_beat: int = 4) -> list[tuple[int,
     return segments
 
 
+def melody_track(notes) -> int | None:
+    """The track that carries the tune when there are several: the highest on average (a
+    folk tune's melody over its chords); None for one track. The top voice of all tracks
+    would let the accompaniment through wherever the melody rests."""
+    pitches: dict[int, list[int]] = {}
+    for note in notes:
+        pitches.setdefault(note.track, []).append(note.pitch)
+    if len(pitches) < 2:
+        return None
+    return max(pitches, key=lambda track: (sum(pitches[track]) / len(pitches[track]), -track))
+
+
 def encode_melody(
     tune: Tune, *, steps_per_beat: int = 4, transpose: int = 0, track: int | None = None
 ) -> list[str]:
-    """Encode the top voice (or the notes of ``track``) as one token per grid step.
+    """Encode the top voice of the melody track (:func:`melody_track`, or ``track``) as one
+    token per grid step.
 
     Returns a list of length = last note's end step; a leading rest is a run
     of ``"_"`` (the line starts silent), the end of the last note is implied
@@ -134,6 +147,7 @@ def encode_melody(
     """
     if transpose:
         tune = transpose_tune(tune, transpose)
+    track = melody_track(tune.notes) if track is None else track
     notes = [n for n in tune.notes if track is None or n.track == track]
     segments = top_voice(notes, steps_per_beat)
     if not segments:
