@@ -100,12 +100,15 @@ def cmd_data_info(args) -> int:
     info = corpus.describe()
     if corpus.kind == "music":
         info = _music_info(corpus, info)
+    info["preview"] = _preview(corpus)
     if args.json:
         _print_json(info)
         return 0
     print(f"{args.source}: {info.get('kind')}")
     for key, value in info.items():
-        if key in ("skipped_lines", "options"):
+        if key in ("skipped_lines", "options", "preview") or (key == "extra" and corpus.kind == "music"):
+            continue  # a music source's extra (histogram, summary) is for --json
+        if key == "header" and corpus.kind != "pairs":
             continue
         if key == "header" and value is None and _is_sentence_file(args.source):
             print("  header: none (line 1 is data; --header if it names the columns)")
@@ -113,7 +116,24 @@ def cmd_data_info(args) -> int:
         print(f"  {key}: {json.dumps(value, ensure_ascii=False, default=_json_default)}")
     for line in info.get("skipped_lines", [])[:20]:
         print(f"  skipped line {line.get('line')}: {line.get('reason')}")
+    print("  first training examples, as the model sees them:")
+    for source, target in info["preview"]:
+        shown = lambda text: repr(text if len(text) <= 70 else text[:70] + "…")  # noqa: E731
+        print(f"    {shown(source)} → {shown(target)}" if corpus.kind == "pairs" else f"    {shown(target)}")
     return 0
+
+
+def _preview(corpus, rows: int = 5) -> list[list[str]]:
+    """The first training examples as text: [input, target] ("" input for text and music)."""
+    from playground.data.text import detokenize
+
+    level, reverse = corpus.options.level, corpus.options.reverse_source
+    if corpus.source_vocab is not None and corpus.source_vocab.tokenizer is not None:
+        join = lambda vocab, tokens: vocab.tokenizer.join(tokens)  # noqa: E731
+    else:
+        join = lambda vocab, tokens: detokenize(tokens, level)  # noqa: E731
+    return [[join(corpus.source_vocab, list(s[::-1] if reverse else s)) if s else "",
+             join(corpus.target_vocab, list(t))] for s, t in corpus.train[:rows]]
 
 
 def _is_sentence_file(source: str) -> bool:
@@ -145,7 +165,9 @@ def _music_info(corpus, info: dict) -> dict:
     skipped = [{"path": p, "reason": r} for p, r in extra.get("skipped_files", [])]
     head = {"name": info["name"], "kind": "music", "tunes": summary.get("tunes"), "notes": summary.get("notes"),
             "skipped": skipped, "skipped_count": len(skipped), "encoding": extra.get("encoding"),
-            "pitch_range": extra.get("pitch_range"), "time_signature": extra.get("time_signature"),
+            "pitch_range": extra.get("pitch_range"),  # of the encoded training tokens (the melody's, for melody)
+            "file_pitch_range": summary.get("pitch_range"),  # of every note in the files, accompaniment too
+            "time_signature": extra.get("time_signature"),
             "tempo_bpm": extra.get("tempo_bpm"), "window": extra.get("window"),
             "split_tunes": summary.get("split_tunes"), "tokens": summary.get("tokens")}
     rest = {k: v for k, v in info.items() if k not in head and k not in ("skipped_lines",)}

@@ -68,6 +68,9 @@ def test_columns_choose_the_input_and_target_of_a_pairs_file(tmp_path, capsys):
     assert [s["reason"] for s in described["3,2"]["skipped"]] == ["empty source"]
     assert described["2,3"]["vocab_sizes"] == {"source": 20, "target": 25}  # English in, French out
     assert described["3,2"]["vocab_sizes"] == {"source": 25, "target": 20}
+    preview = described["2,3"]["preview"]  # the first training pairs, as text
+    assert len(preview) == 5 and all(p[0].startswith(("Hi", "Hello")) for p in preview)
+    assert [p[::-1] for p in described["3,2"]["preview"]] == preview
     for wrong, message in (("2,2", "must differ"), ("0,1", "1 = the first column")):
         with pytest.raises(SystemExit) as exited:
             main(["data-info", str(data), "--columns", wrong])
