@@ -558,9 +558,27 @@ def cmd_info(args) -> int:
     if args.json:
         _print_json(info)
     else:
+        info["model_config"] = _relevant_config(info["model_config"] or {})
         for key, value in info.items():
             print(f"{key}: {json.dumps(value, ensure_ascii=False, default=_json_default)}")
     return 0
+
+
+_TRANSFORMER_FIELDS = ("d_model", "heads", "ff_dim", "encoder_layers", "decoder_layers", "positions", "max_positions")
+_RNN_FIELDS = ("layers", "units", "embedding_dim", "bidirectional", "attention")
+
+
+def _relevant_config(config: dict) -> dict:
+    """The fields that shape this architecture (--json keeps them all)."""
+    transformer = config.get("mode") == "transformer" or config.get("cell") == "transformer"
+    dropped = set(_RNN_FIELDS if transformer else _TRANSFORMER_FIELDS)
+    if transformer and config.get("mode") == "transformer":
+        dropped.add("cell")
+    if config.get("mode") != "attention":
+        dropped.add("attention")
+    if config.get("mode") == "lm":
+        dropped |= {"encoder_layers", "bidirectional"}
+    return {k: v for k, v in config.items() if k not in dropped}
 
 
 # -- entry point ---------------------------------------------------------------------------

@@ -157,10 +157,13 @@ def test_translate_args_stdin_and_n_best(trained, capsys):
     assert beam["score_kind"].startswith("length-normalised") and beam["log_probability"] <= beam["score"] + 1e-6
 
 
-def test_info_and_export(trained, tmp_path):
+def test_info_and_export(trained, tmp_path, capsys):
     out, _ = trained
     info = json.loads(run_cli("info", str(out), "--json").stdout)
     assert info["model_config"]["mode"] == "attention" and len(info["history"]) == 2
+    assert main(["info", str(out)]) == 0  # as text: an LSTM's settings, not a Transformer's
+    shown = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("model_config:"))
+    assert '"units": 16' in shown and '"attention": "general"' in shown and "d_model" not in shown
     exported = run_cli("export", str(out), "--format", "savedmodel", "--out", str(tmp_path / "sm"))
     assert exported.returncode == 0, exported.stderr
     assert (tmp_path / "sm" / "saved_model.pb").exists()
