@@ -205,7 +205,8 @@ class _Progress:
             self.kept.text = f"the last finished epoch ({event.epoch + 1}) is kept in {event.checkpoint}"
         if isinstance(event, ev.ModelSaved) and self.kept is not None:
             self.saved = True
-            self.kept.text = (f"the trained model ({ev.count(event.epochs_completed, 'epoch')}) is saved in {event.path}"
+            trained = ev.count(event.epochs_completed, "epoch")
+            self.kept.text = (f"the trained model ({trained}) is saved in {event.path}"
                               + ("" if event.final else ", without test metrics"))
         if isinstance(event, ev.Evaluating):
             self._line(f"evaluating on the {event.items:,} test items…")
@@ -481,6 +482,8 @@ def cmd_generate(args) -> int:
         from playground.paths import require_regular_file
 
         require_regular_file(args.primer, "MIDI file")
+        if args.seed is not None:
+            raise CliError("give --seed or --primer, not both: a primer's own notes start the music")
     model = load_model(args.model, compile=False)
     if not model.config.is_lm:
         raise CliError(f"{args.model}: a translation model; use 'playground translate' (generate needs a "
@@ -496,6 +499,8 @@ def cmd_generate(args) -> int:
         raise CliError(f"{args.model}: --out/--wav are for music models")
     if args.primer:
         raise CliError(f"{args.model}: --primer is for music models")
+    if args.bars is not None:
+        raise CliError(f"{args.model}: --bars is for music models (text: --length)")
     text, unknown = predictor.generate(args.seed or "", length=args.length, temperature=args.temperature,
                                        top_k=args.top_k, top_p=args.top_p, seed=args.random_seed)
     if args.json:

@@ -210,8 +210,8 @@ def build_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("model")
     p.add_argument("--seed", help="seed text; for music models a MIDI pitch (60) or a note name (C4 = 60, F#3)")
     p.add_argument("--length", type=whole(1, MAX_GENERATED_TOKENS), default=100,
-                   help="tokens to generate after the seed; music melody models: 16th-note steps (64 = 4 bars "
-                        f"of 4/4); at most {MAX_GENERATED_TOKENS:,}")
+                   help="at most this many tokens after the seed (text ends earlier where its line ends); music "
+                        f"melody models: 16th-note steps (64 = 4 bars of 4/4); at most {MAX_GENERATED_TOKENS:,}")
     p.add_argument("--bars", type=real(0, MAX_BARS, low_open=True), help="music: bars to generate (overrides --length)")
     p.add_argument("--primer", metavar="MIDI", help="music: continue the first bars of this MIDI file")
     p.add_argument("--primer-bars", type=real(0, MAX_BARS, low_open=True), default=2.0,
@@ -229,8 +229,8 @@ def build_parser(commands) -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="export for other runtimes")
     p.add_argument("model")
     p.add_argument("--format", default="savedmodel",
-                   help="savedmodel (TensorFlow, strings in and out), onnx or tflite (encoder + decoder-step "
-                        "graphs, run by playground.portable or any ONNX/LiteRT runtime)")
+                   help="savedmodel (the default: TensorFlow, strings in and out), onnx or tflite (encoder + "
+                        "decoder-step graphs, run by playground.portable or any ONNX/LiteRT runtime)")
     p.add_argument("--quantize", choices=QUANTIZATIONS, help="tflite: quantise the weights")
     p.add_argument("--out", required=True)
     p.add_argument("--force", action="store_true", help=force_help)

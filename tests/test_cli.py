@@ -202,6 +202,8 @@ def test_language_model_train_and_generate(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["output"] == text  # same sampling seed, same text
     assert main(["translate", str(out), "hello"]) == 2
     assert "generate" in capsys.readouterr().err
+    assert main(["generate", str(out), "--seed", "The", "--bars", "2"]) == 2
+    assert "--bars is for music models (text: --length)" in capsys.readouterr().err
 
 
 def test_options_that_do_not_apply_are_named_not_silently_dropped(capsys, tmp_path):

@@ -289,6 +289,8 @@ def test_cli_train_and_generate(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["settings"]["seed"].endswith("first 1 bars")
     assert main(["generate", str(model), "--primer", str(mid), "--primer-bars", "1", "--bars", "1"]) == 0
     assert "(1 bar after the primer," in capsys.readouterr().out
+    assert main(["generate", str(model), "--primer", str(mid), "--seed", "C5"]) == 2
+    assert "give --seed or --primer, not both" in capsys.readouterr().err
 
 
 def test_events_encoding_generates_whole_bars():
