@@ -135,6 +135,7 @@ def test_nan_loss_stops_and_restores_last_good_weights(tiny_corpus):
     result = trainer.run()
     assert result.status == "nan"
     assert "last good" in result.message and "epoch 2" in result.message
+    assert "The learning rate 0.001 is likely too high (try 0.0001, ten times lower)" in result.message
     for restored, good in zip(result.model.get_weights(), snapshot["weights"]):
         np.testing.assert_array_equal(restored, good)
     assert result.epochs_completed == 1

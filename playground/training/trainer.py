@@ -319,7 +319,7 @@ class Trainer:
         kept = (f"the weights from the end of epoch {epoch} (last good) were restored" if epoch > 0 else
                 "no epoch had finished, so there is no model to keep")
         return (f"{what}; training stopped and {kept}. The learning rate {rate:g} is likely too high "
-                f"(the default is {TrainConfig.learning_rate:g}; lower it ten-fold and try again).")
+                f"(try {rate / 10:g}, ten times lower).")
 
     def _emit(self, event):
         try:
