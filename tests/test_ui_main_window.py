@@ -147,6 +147,7 @@ def test_train_pause_resume_translate_save_open(qtbot, window, messages, tmp_pat
     with qtbot.waitSignal(tp.training_finished, timeout=LONG) as more:
         assert tp.train_more()
         assert not tp.more_button.isEnabled() and not tp.train_more()  # one run at a time
+        assert "1 more epoch of file tiny.keras with its own settings (batch size" in tp.status.text()
     further = more.args[0]
     assert further.status == "done", further.message
     run = window.state.runs[-1]

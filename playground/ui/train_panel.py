@@ -378,7 +378,15 @@ class TrainPanel(QWidget):
                                train={"epochs": epochs, "device": self.device.currentText()}, backend=self.backend,
                                tensorboard=self.tensorboard_folder(run))
         self._continued = path
-        return self._launch(run, request, None)  # the child loads the model's own data, with its options
+        if not self._launch(run, request, None):  # the child loads the model's own data, with its options
+            return False
+        own = meta.get("train_config", {})
+        more = ev.count(self.epochs.value(), "more epoch")
+        self.status.setText(f"Run #{run.number}: {more} of {run.continues} with its own "
+                            f"settings (batch size {own.get('batch_size', '?')}, learning rate "
+                            f"{own.get('learning_rate', '?')}, {own.get('optimizer', '?')}); the fields here apply to "
+                            "new runs, Epochs and Device to this one too. Starting…")
+        return True
 
     def _new_run(self, **fields):
         run = self.state.new_run(**fields)
