@@ -287,6 +287,9 @@ def test_midi_sources_offer_their_own_choices_and_train_as_loaded(qtbot, tmp_pat
     assert music_request(state.corpus) == {"encoding": "events", "window": state.corpus.extra["window"],
                                            "include_drums": False, "transpose": True}
     assert any(t.startswith("on") for t in state.corpus.train[0][1])  # event tokens
+    legend = panel.histogram.getPlotItem().legend
+    assert [label.text for _, label in legend.items] == ["sequence"]  # no input side to a tune
+    assert panel.preview.isColumnHidden(0) and not panel.stale.isVisible()
     assert not panel.is_stale()
     panel.include_drums.setChecked(True)
     assert panel.is_stale()

@@ -445,6 +445,7 @@ class DataPanel(QWidget):
         self._request += 1
         request = self._request
         self.loading = True
+        self.stale.setVisible(False)  # the progress bar says what is loading
         self.load_button.setEnabled(False)
         self.cancel_button.setVisible(True)
         self.load_progress.setValue(0)
@@ -474,6 +475,10 @@ class DataPanel(QWidget):
     def _show_quick(self, request, rows):
         if request != self._request or not self.loading:
             return
+        pairs = any(target for _, target in rows)  # tab-separated: a pairs file (the last data may be music)
+        self.preview.setHorizontalHeaderLabels(["Input", "Target"] if pairs else ["Line", ""])
+        self.preview.setColumnHidden(0, False)
+        self.preview.setColumnHidden(1, not pairs)
         self._fill_preview(rows)
         self.preview_shown.emit()
 
@@ -546,6 +551,14 @@ class DataPanel(QWidget):
         pairs = corpus.kind == "pairs"
         self.preview.setHorizontalHeaderLabels(["Input", "Target"] if pairs else ["", "Sequence"])
         self.preview.setColumnHidden(0, not pairs)  # a text or MIDI corpus has no input side
+        self.preview.setColumnHidden(1, False)
+        self._hist_source.setVisible(pairs)  # nor input lengths: its legend entry goes too
+        legend = self.histogram.getPlotItem().legend
+        if legend is not None:
+            legend.clear()
+            if pairs:
+                legend.addItem(self._hist_source, "input")
+            legend.addItem(self._hist_target, "target" if pairs else "sequence")
         counts = info["counts"]
         vocab = info["vocab_sizes"]
         # A MIDI folder skips whole files (unreadable, no notes), not lines: listed the same way.
