@@ -52,7 +52,7 @@ def test_generate_in_worker_then_save_midi_and_wav(panel, qtbot, tmp_path, monke
     lo, hi = result.info.pitch_range
     assert all(lo <= n.pitch <= hi for n in result.generated_notes)
     assert result.total_beats == pytest.approx(4 * result.beats_per_bar)
-    assert "Generated" in panel.status.text()
+    assert ", 4 bars with the seed note (" in panel.status.text()  # the seed note is the first step of them
     assert panel.save_midi_button.isEnabled() and panel.generate_button.isEnabled()
 
     midi_path = panel.save_midi(tmp_path / "out.mid")

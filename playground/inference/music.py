@@ -355,11 +355,25 @@ def generate_music(model, *, seed_pitch: int | str | None = None, primer: Tune |
         pitch = fold_into_range(n.pitch, lo, hi)
         clamped += pitch != n.pitch
         generated.append(replace(n, pitch=pitch, track=GENERATED_TRACK))
-    settings = {"seed": seed_label, "length": length, "bars": bars, "temperature": temperature,
-                "top_k": top_k, "top_p": top_p, "random_seed": random_seed}
+    settings = {"seed": seed_label, "primer": primer is not None, "length": length, "bars": bars,
+                "temperature": temperature, "top_k": top_k, "top_p": top_p, "random_seed": random_seed}
     total_beats = primer_beats + _grid_steps(produced, info.encoding) / spb
     return GeneratedMusic(prefix, produced, primer_notes, generated, info, signature, tempo, primer_beats,
                           total_beats, clamped, continuations, seconds, settings)
+
+
+def bars_text(summary: dict) -> str:
+    """ "4 bars with the seed note" / "2 bars after the primer" / "4 bars": a seed note is step 0
+    of the requested bars, so its bars are counted with it; a primer's are not."""
+    primer, seeded = summary["settings"].get("primer"), summary["settings"]["seed"] != "none"
+    shown = summary["generated_bars"] if primer else summary["bars"]
+    where = " after the primer" if primer else " with the seed note" if seeded else ""
+    return f"{shown:g} bar{'' if shown == 1 else 's'}{where}"
+
+
+def start_text(summary: dict) -> str:
+    seed = summary["settings"]["seed"]
+    return f"after seed {seed}" if seed != "none" else "(the model chose the first note)"
 
 
 # --------------------------------------------------------------------------- CLI
@@ -399,14 +413,8 @@ def generate_music_cli(model, args) -> int:
         summary["notes"] = [[n.pitch, n.start, n.duration, n.track] for n in result.notes]
         print(json.dumps(summary, indent=2))
         return 0
-    # A seed note is step 0 of the requested bars, so its bars are counted with it.
-    shown_bars = summary["generated_bars"] if primer_path else summary["bars"]
-    seeded = summary["settings"]["seed"] != "none"
-    span = (f"{shown_bars:g} bar{'' if shown_bars == 1 else 's'}"
-            f"{' after the primer' if primer_path else ' with the seed note' if seeded else ''}")
-    start = f"after seed {summary['settings']['seed']}" if seeded else "(the model chose the first note)"
-    print(f"generated {summary['generated_notes']} notes ({span}, {summary['generated_tokens']} tokens, "
-          f"{result.info.encoding} encoding) {start} in {result.seconds:.2f}s")
+    print(f"generated {summary['generated_notes']} notes ({bars_text(summary)}, {summary['generated_tokens']} "
+          f"tokens, {result.info.encoding} encoding) {start_text(summary)} in {result.seconds:.2f}s")
     gr = summary["generated_pitch_range"]
     lo, hi = result.info.pitch_range
     print(f"pitches {gr[0] if gr else '-'}..{gr[1] if gr else '-'} (training range {lo}..{hi}); "

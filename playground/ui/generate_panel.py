@@ -120,7 +120,8 @@ class GeneratePanel(QWidget):
             return
         text, unknown = result
         self.output.setPlainText(text)
-        self.unknown.setText(f"Unknown seed tokens (read as <unk>): {unknown}" if unknown else "")
+        shown = ", ".join("␣" if token == " " else token for token in unknown)
+        self.unknown.setText(f"Unknown seed tokens (read as <unk>): {shown}" if unknown else "")
         self.generated.emit(text)
 
 

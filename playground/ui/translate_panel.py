@@ -278,7 +278,7 @@ class TranslatePanel(QWidget):
             shown.append(f'<span style="background:#f4b6b6;color:#900">{label}</span>' if token in unknown
                          else label)
         sep = "" if self.predictor is not None and self.predictor.level == "char" else " "
-        note = f" — unknown: {', '.join(html.escape(u) for u in sorted(unknown))}" if unknown else ""
+        note = f" — unknown: {', '.join(html.escape('␣' if u == ' ' else u) for u in sorted(unknown))}" if unknown else ""
         self.unknown.setText("Model input: " + sep.join(shown) + note)
         rows = t.n_best or [(t.text, t.score)]
         self.nbest_table.setRowCount(len(rows))

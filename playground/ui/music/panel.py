@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.inference.music import MusicModelInfo, pitch_name
+from playground.inference.music import MusicModelInfo, bars_text, pitch_name, start_text
 from playground.music.primers import PRIMER_BARS, primer_tunes
 from playground.ui import dialogs
 from playground.ui.music.audio import SAMPLE_RATE, AudioPlayer, MidiPortPlayer, audio_status, midi_output_ports
@@ -375,8 +375,8 @@ class MusicPanel(QWidget):
         distance = s["pitch_class_distance"]
         gr = s["generated_pitch_range"]
         self._set_status(
-            f"Generated {s['generated_notes']} notes in {s['generated_bars']:g} bars "
-            f"({s['generated_tokens']} tokens, {result.seconds:.2f}s) after {s['settings']['seed']}; "
+            f"Generated {s['generated_notes']} notes, {bars_text(s)} "
+            f"({s['generated_tokens']} tokens, {result.seconds:.2f}s) {start_text(s)}; "
             f"pitches {pitch_name(gr[0]) + '–' + pitch_name(gr[1]) if gr else 'none'} within the training range"
             + (f"; pitch-class distance to the training music {distance:.3f}" if distance is not None else ""))
         self._update_enabled()
