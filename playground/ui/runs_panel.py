@@ -69,7 +69,7 @@ class RunsPanel(QWidget):
             self.table.horizontalHeaderItem(column).setToolTip(key)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setToolTip("Final metrics of the checked runs; test_… are scores on the held-out test split")
+        self.table.setToolTip("Final metrics of the checked runs; test … are scores on the held-out test split")
         self.mistakes = QTableWidget(0, 3)
         self.mistakes.setHorizontalHeaderLabels(["Input", "Expected", "Produced"])
         self.mistakes.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -140,7 +140,8 @@ class RunsPanel(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         for index, run in enumerate(self.state.runs):
-            item = QListWidgetItem(f"{run.label} [{run.status}]")
+            item = QListWidgetItem(f"[{run.status}] {run.label}")  # the status first: a long label is cut at its end
+            item.setToolTip(f"{run.label} — {run.status}")
             item.setData(Qt.ItemDataRole.UserRole, run.number)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             new = run.number not in checked and index == len(self.state.runs) - 1
