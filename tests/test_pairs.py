@@ -75,6 +75,14 @@ def test_a_header_is_told_by_the_numbers_under_it(tmp_path):
         == "name\tcount"
 
 
+def test_a_csv_separated_by_semicolons_is_read(tmp_path):
+    text = "english;french\n" + "".join(f'"Hi, {i}";"Salut, {i}"\n' for i in range(20)) + "a,b;c\n"
+    loaded = load_pairs(write(tmp_path, text, "semi.csv"))
+    assert loaded.header == "english;french" and loaded.pairs[0] == ("Hi, 0", "Salut, 0")
+    assert loaded.pairs[-1] == ("a,b", "c") and not loaded.skipped
+    assert load_pairs(write(tmp_path, "a;b,c\nd,e\n", "comma.csv")).pairs == [("a;b", "c"), ("d", "e")]
+
+
 def test_header_forced_on_and_off(tmp_path):
     path = write(tmp_path, "english\tfrench\nGo.\tVa !\n")
     assert load_pairs(path, header=False).pairs == [("english", "french"), ("Go.", "Va !")]

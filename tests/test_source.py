@@ -267,3 +267,9 @@ def test_every_builtin_task_loads():
     for name in BUILTIN_TASKS:
         corpus = load_source(name, DataOptions(task_size=50))
         assert len(all_examples(corpus)) == 50
+
+
+def test_too_few_distinct_inputs_says_so(tmp_path):
+    path = write(tmp_path, "".join(f"same\tt{i}\n" for i in range(30)), "same.txt")
+    with pytest.raises(DataError, match="30 examples but only 1 distinct inputs"):
+        load_source(str(path))

@@ -248,6 +248,18 @@ def _check_columns(columns: tuple[int, int]) -> tuple[int, int]:
     return source_column, target_column
 
 
+def _csv_separator(lines: list[str]) -> str:
+    """A .csv file's separator: ";" (as spreadsheets write it where "," is the decimal mark)
+    when more of the first lines split on it than on ",", else ","."""
+    sample = [line for line in lines[:200] if line.strip()][:50]
+    def splits(separator):
+        try:
+            return sum(len(_split_csv(line, separator)) > 1 for line in sample)
+        except csv.Error:
+            return 0
+    return ";" if splits(";") > splits(",") else ","
+
+
 def _split_csv(line: str, delimiter: str) -> list[str]:
     """Split one CSV line; quoted fields may contain the delimiter."""
     if '"' not in line:
@@ -273,17 +285,17 @@ def load_pairs(
     in ``skipped``. See ``read_lines`` for the errors raised.
     """
     source_column, target_column = _check_columns(columns)
+    lines, invalid = read_lines(path, max_lines=max_lines)
     if delimiter is None:
-        delimiter = "," if Path(path).suffix.lower() == ".csv" else "\t"
+        delimiter = _csv_separator(lines) if Path(path).suffix.lower() == ".csv" else "\t"
     if not isinstance(delimiter, str) or delimiter == "" or delimiter.isspace() and delimiter != "\t":
         raise ValueError(f"delimiter must be a non-blank string such as '\\t' or ',', got {delimiter!r}")
-    use_csv = delimiter == ","
+    use_csv = delimiter in (",", ";")
     if use_csv and len(delimiter) != 1:
         raise ValueError(f"a CSV delimiter must be one character, got {delimiter!r}")
     separator_name = _SEPARATOR_NAMES.get(delimiter, repr(delimiter))
     needed_cells = max(source_column, target_column) + 1
 
-    lines, invalid = read_lines(path, max_lines=max_lines)
     pairs: list[tuple[str, str]] = []
     skipped: list[SkippedLine] = []
     header_line: str | None = None

@@ -411,7 +411,9 @@ def _build_corpus(name: str, options: DataOptions, kind: str | None, progress, v
     keys = [source_text if found_kind == "pairs" else target_text for source_text, target_text, _, _ in keep]
     train_idx, val_idx, test_idx = split_by_key(keys, options.val_split, options.test_split, options.seed)
     if not train_idx:
-        raise DataError(f"{name}: too few distinct examples ({len(keep)}) to leave any for training")
+        side = "inputs" if found_kind == "pairs" else "items"
+        raise DataError(f"{name}: {len(keep):,} examples but only {len(set(keys)):,} distinct {side} (the split "
+                        "keeps equal ones together): too few to leave any for training")
 
     source_vocab = target_vocab = None
     if level == "subword":
