@@ -218,14 +218,14 @@ class _Progress:
             if self.tty:
                 done = (event.batch + 1) / self.batches
                 bar = "#" * int(done * 24)
-                eta = time.strftime("%M:%S", time.gmtime(event.eta_seconds))
+                eta = _clock(event.eta_seconds)
                 self.stream.write(f"\repoch {event.epoch + 1}/{self.epochs} [{bar:<24}] loss {event.loss:.4f} "
                                   f"acc {event.token_accuracy:.3f} {event.samples_per_second:,.0f}/s ETA {eta}  ")
                 self.stream.flush()
             elif time.monotonic() - self.last_plain > 10 and not self.as_json:
                 self.last_plain = time.monotonic()
                 self._line(f"epoch {event.epoch + 1} batch {event.batch + 1}/{self.batches} loss {event.loss:.4f} "
-                           f"ETA {event.eta_seconds:.0f}s")
+                           f"ETA {_clock(event.eta_seconds)}")
         elif isinstance(event, ev.EpochEnd):
             if self.tty:
                 self.stream.write("\n")
@@ -247,6 +247,14 @@ class _Progress:
     def _line(self, text):
         if not self.as_json:
             print(text, file=self.stream, flush=True)
+
+
+def _clock(seconds: float) -> str:
+    """1:05 or 1:02:03; "…" while not known (negative)."""
+    if seconds < 0:
+        return "…"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}" if minutes >= 60 else f"{minutes}:{secs:02d}"
 
 
 def _note_skipped(source: str, corpus, shown: int = 3) -> None:

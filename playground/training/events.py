@@ -43,7 +43,7 @@ class BatchEnd:
     token_accuracy: float  # this batch's masked token accuracy
     samples_per_second: float  # throughput over the last batches
     elapsed: float  # seconds since training started
-    eta_seconds: float  # estimate for the whole run to finish
+    eta_seconds: float  # estimate for the whole run to finish; -1 while not known (the run's first batch)
 
 
 @dataclass(frozen=True)

@@ -221,13 +221,14 @@ class Trainer:
         status, message = "done", f"Trained {ev.count(cfg.epochs, 'epoch')}"
         epochs_left = cfg.epochs - first_epoch
         loss_limit = None  # set from the first batch of this run
+        first_done = None  # seconds of training when the run's first batch ended
         for epoch in range(first_epoch, cfg.epochs):
             sums = np.zeros(3)
             recent = []  # (time, examples) for throughput
 
             def account(batch_index, handle, examples):
                 """One finished batch → its event; → (status, message) when the run failed."""
-                nonlocal loss_limit, step, recent
+                nonlocal loss_limit, step, recent, first_done
                 loss_sum, correct, count = steps.values(handle)
                 loss = loss_sum / max(count, 1.0)
                 if loss_limit is None and math.isfinite(loss):
@@ -241,7 +242,11 @@ class Trainer:
                 recent = (recent + [(now, examples)])[-20:]
                 elapsed = now - start - self.paused_seconds
                 done_batches = (epoch - first_epoch) * n_batches + batch_index + 1
-                eta = elapsed / done_batches * (epochs_left * n_batches - done_batches)
+                # The first batch includes compiling: the rate is measured from its end (-1: not yet known).
+                if first_done is None:
+                    first_done = elapsed
+                eta = ((elapsed - first_done) / (done_batches - 1) * (epochs_left * n_batches - done_batches)
+                       if done_batches > 1 else -1.0)
                 history["batch_loss"].append(round(loss, 5))
                 self._emit(ev.BatchEnd(epoch, batch_index, step, loss, correct / max(count, 1.0),
                                        _throughput(recent), elapsed, eta))

@@ -43,7 +43,9 @@ def metrics_text(metrics: dict) -> str:
 
 
 def _eta(seconds: float) -> str:
-    seconds = max(0, int(seconds))
+    if seconds < 0:
+        return "…"  # not known yet
+    seconds = int(seconds)
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else \
         f"{seconds // 60}:{seconds % 60:02d}"
 
