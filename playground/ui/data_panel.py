@@ -185,11 +185,10 @@ class DataPanel(QWidget):
             columns.addWidget(QLabel(label))
             columns.addWidget(spin, 1)
         self.header = QComboBox()
-        for text, value in (("line 1: detect", None), ("line 1 names the columns", True), ("line 1 is data", False)):
+        for text, value in (("detect", None), ("names the columns", True), ("is data", False)):
             self.header.addItem(text, value)
         self.header.setToolTip("Whether the file's first line holds column names (not trained on) or a pair; "
                                "detected: known names, or names over a column of numbers")
-        columns.addWidget(self.header, 2)
         self.encoding = QComboBox()
         self.encoding.addItem("melody", "melody")
         self.encoding.addItem("events (polyphonic)", "events")
@@ -222,6 +221,7 @@ class DataPanel(QWidget):
         form.addRow("Tokens", self.level)
         form.addRow("Subword pieces", self.subword_vocab)
         form.addRow("Columns", self.columns)
+        form.addRow("First line", self.header)
         form.addRow("Music", self.music_row)
         self.data_form = form
         self.text_checks = QWidget()
@@ -383,6 +383,7 @@ class DataPanel(QWidget):
         if not getattr(self, "level_chosen", True):  # sentence files: the recommended subword tokens
             self.level.setCurrentText("subword" if sentences else "char")
         self.data_form.setRowVisible(self.columns, sentences)
+        self.data_form.setRowVisible(self.header, sentences)
         # Only the choices that apply to this kind of source (MIDI has its own tokens).
         self.data_form.setRowVisible(self.music_row, music)
         for widget in (self.level, self.text_checks, self.max_length, self.max_samples, self.sample):
