@@ -92,7 +92,7 @@ def cmd_data_info(args) -> int:
     from playground.sources import load_any_source
 
     from playground.data.source import DataOptions
-    from playground.sources import recommended_data_options
+    from playground.sources import is_sentence_file, recommended_data_options
 
     options = DataOptions(**recommended_data_options(args.source, _chosen_data_options(args)))  # as train reads it
     _note_unused(args, args.source)
@@ -110,7 +110,7 @@ def cmd_data_info(args) -> int:
             continue  # a music source's extra (histogram, summary) is for --json
         if key == "header" and corpus.kind != "pairs":
             continue
-        if key == "header" and value is None and _is_sentence_file(args.source):
+        if key == "header" and value is None and is_sentence_file(args.source):
             print("  header: none (line 1 is data; --header if it names the columns)")
             continue
         print(f"  {key}: {json.dumps(value, ensure_ascii=False, default=_json_default)}")
@@ -128,18 +128,12 @@ def _preview(corpus, rows: int = 5) -> list[list[str]]:
     from playground.data.text import detokenize
 
     level, reverse = corpus.options.level, corpus.options.reverse_source
-    if corpus.source_vocab is not None and corpus.source_vocab.tokenizer is not None:
-        join = lambda vocab, tokens: vocab.tokenizer.join(tokens)  # noqa: E731
-    else:
-        join = lambda vocab, tokens: detokenize(tokens, level)  # noqa: E731
+
+    def join(vocab, tokens):
+        return vocab.tokenizer.join(tokens) if vocab.tokenizer is not None else detokenize(tokens, level)
+
     return [[join(corpus.source_vocab, list(s[::-1] if reverse else s)) if s else "",
              join(corpus.target_vocab, list(t))] for s, t in corpus.train[:rows]]
-
-
-def _is_sentence_file(source: str) -> bool:
-    from playground.sources import is_sentence_file
-
-    return is_sentence_file(source)
 
 
 def _music_source_args(args, meta: dict | None = None) -> dict:
@@ -218,14 +212,14 @@ class _Progress:
             if self.tty:
                 done = (event.batch + 1) / self.batches
                 bar = "#" * int(done * 24)
-                eta = _clock(event.eta_seconds)
+                eta = ev.clock(event.eta_seconds)
                 self.stream.write(f"\repoch {event.epoch + 1}/{self.epochs} [{bar:<24}] loss {event.loss:.4f} "
                                   f"acc {event.token_accuracy:.3f} {event.samples_per_second:,.0f}/s ETA {eta}  ")
                 self.stream.flush()
             elif time.monotonic() - self.last_plain > 10 and not self.as_json:
                 self.last_plain = time.monotonic()
                 self._line(f"epoch {event.epoch + 1} batch {event.batch + 1}/{self.batches} loss {event.loss:.4f} "
-                           f"ETA {_clock(event.eta_seconds)}")
+                           f"ETA {ev.clock(event.eta_seconds)}")
         elif isinstance(event, ev.EpochEnd):
             if self.tty:
                 self.stream.write("\n")
@@ -247,14 +241,6 @@ class _Progress:
     def _line(self, text):
         if not self.as_json:
             print(text, file=self.stream, flush=True)
-
-
-def _clock(seconds: float) -> str:
-    """1:05 or 1:02:03; "…" while not known (negative)."""
-    if seconds < 0:
-        return "…"
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}" if minutes >= 60 else f"{minutes}:{secs:02d}"
 
 
 def _note_skipped(source: str, corpus, shown: int = 3) -> None:

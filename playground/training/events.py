@@ -13,6 +13,14 @@ from dataclasses import dataclass, field
 FAILED = ("nan", "diverged", "error")
 
 
+def clock(seconds: float) -> str:
+    """1:05 (m:ss) or 1:02:03 (h:mm:ss); "…" while not known (negative)."""
+    if seconds < 0:
+        return "…"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}" if minutes >= 60 else f"{minutes}:{secs:02d}"
+
+
 def count(n: int, noun: str) -> str:
     """ "1 epoch", "3 epochs": a number with its noun, as messages say it."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"

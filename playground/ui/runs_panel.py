@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QListWidget, QL
 from playground.ui import dialogs
 from playground.ui.workers import run_job
 
+from playground.training.events import clock
 from playground.ui.plots import integer_epoch_axis, smooth
 
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
@@ -28,9 +29,7 @@ LIVE_REFRESH_MS = 500  # the training run's curve in this view, at most twice a 
 
 def duration(seconds) -> str:
     """1:05 (m:ss) or 1:02:03 (h:mm:ss)."""
-    seconds = max(0, int(round(seconds or 0)))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+    return clock(max(0.0, float(seconds or 0)))
 
 
 class RunsPanel(QWidget):

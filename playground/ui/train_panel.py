@@ -42,14 +42,6 @@ def metrics_text(metrics: dict) -> str:
     return f"test ({metrics.get('n', '?')} items): " + ", ".join(parts)
 
 
-def _eta(seconds: float) -> str:
-    if seconds < 0:
-        return "…"  # not known yet
-    seconds = int(seconds)
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else \
-        f"{seconds // 60}:{seconds % 60:02d}"
-
-
 class TrainPanel(QWidget):
     training_started = Signal(object)  # Run
     training_finished = Signal(object)  # TrainResult
@@ -503,7 +495,7 @@ class TrainPanel(QWidget):
                 self.status.setText(
                     f"Epoch {last.epoch + 1}/{started.epochs} · batch {last.batch + 1}/{started.batches_per_epoch}"
                     f" · loss {last.loss:.4f} · acc {last.token_accuracy:.3f} · "
-                    f"{last.samples_per_second:,.0f} examples/s · ETA {_eta(last.eta_seconds)} · {started.device}")
+                    f"{last.samples_per_second:,.0f} examples/s · ETA {ev.clock(last.eta_seconds)} · {started.device}")
             self.state.run_updated.emit(self.run)
         if self.plots.refresh():
             self.refresh_count += 1
