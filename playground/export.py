@@ -72,7 +72,7 @@ def build_translate_fn(model):
     if level == "subword":
         from playground.export_pieces import segmenter
 
-        pieces = segmenter(source_vocab.tokenizer._processor, options.get("subword_model", "unigram"))
+        pieces = segmenter(source_vocab.tokenizer.processor, options.get("subword_model", "unigram"))
 
     def translate(texts):
         texts = _graph_normalize(texts, lowercase, unicode)

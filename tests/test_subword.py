@@ -167,7 +167,7 @@ def test_graph_segmentation_equals_sentencepiece(kind):
     words = ["the", "cat", "sat", "on", "a", "mat", "there", "then", "cats", "mats", "at", "hat", "that"]
     train = [" ".join(rng.choice(words) for _ in range(rng.randint(2, 7))) for _ in range(400)]
     tokenizer = SubwordTokenizer.train(train, 60, kind)
-    pieces = segmenter(tokenizer._processor, kind)
+    pieces = segmenter(tokenizer.processor, kind)
     segment = tf.function(pieces.segment)
     texts = train[:40] + ["thematic hats", "  the   cat  ", "ça: 丁丁x the", "x", "zzz qq", "t"]
     for text in texts:

@@ -69,6 +69,12 @@ class SubwordTokenizer:
                                f"{alphabet:,} distinct characters{hint}") from None
         return cls(writer.getvalue())
 
+    @property
+    def processor(self):
+        """The ``sentencepiece.SentencePieceProcessor`` (pieces, scores: the SavedModel export's
+        in-graph segmentation reads them)."""
+        return self._processor
+
     def pieces(self) -> list[str]:
         """Every piece but SentencePiece's own unknown, in its id order."""
         size = self._processor.get_piece_size()
