@@ -25,18 +25,22 @@ def no_dialogs(monkeypatch, tmp_path):
     return seen
 
 
-def test_wide_models_are_counted_exactly_without_building_them(monkeypatch, tiny_corpus):
-    """Past the width limit the count is the quadratic through three small widths: equal to the
-    built model's. Here a recurrent and a Transformer model; every mode matched once when written."""
-    from playground.config import ModelConfig
-    from playground.training.trainer import complete_model_config
-    from playground.ui import model_panel
+def test_the_model_tab_counts_parameters_as_keras_would_without_building(tiny_corpus):
+    """Counted from the config (a 4,000-unit model used to take a minute to build): equal to the
+    built model's, and instant for a huge one."""
+    import time
 
-    monkeypatch.setattr(model_panel, "BUILT_WIDTH_LIMIT", 8)
-    for config in (ModelConfig(mode="attention", cell="gru", units=13, layers=2, bidirectional=True),
-                   ModelConfig(mode="transformer", d_model=24, heads=4, ff_dim=20, encoder_layers=1, decoder_layers=1)):
-        built = model_panel._built_count(complete_model_config(config, tiny_corpus))
-        assert model_panel.count_parameters(config, tiny_corpus) == built, config.mode
+    from playground.config import ModelConfig
+    from playground.models.seq2seq import Seq2SeqModel
+    from playground.training.trainer import complete_model_config
+    from playground.ui.model_panel import count_parameters
+
+    config = ModelConfig(mode="attention", cell="gru", units=13, layers=2, bidirectional=True)
+    built = Seq2SeqModel(complete_model_config(config, tiny_corpus).to_dict()).build_with_dummy_inputs()
+    assert count_parameters(config, tiny_corpus) == built.count_params()
+    began = time.perf_counter()
+    assert count_parameters(ModelConfig(units=4000, layers=4), tiny_corpus) > 900_000_000
+    assert time.perf_counter() - began < 1.0
 
 
 def test_model_panel_counts_parameters_off_the_gui_thread(qtbot, tiny_corpus):
