@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from playground.cli_interrupt import EXIT_INTERRUPTED, Interrupt
+from playground import cli_notes
 from playground.cli_parser import EXIT_ERROR, stdin_lines
 from playground.cli_parser import build_parser as _build_parser
 
@@ -95,12 +96,12 @@ def cmd_data_info(args) -> int:
     from playground.sources import is_sentence_file, recommended_data_options
 
     options = DataOptions(**recommended_data_options(args.source, _chosen_data_options(args)))  # as train reads it
-    _note_unused(args, args.source)
+    cli_notes.note_unused(args, args.source)
     corpus = load_any_source(args.source, options, **_music_source_args(args))
     info = corpus.describe()
     if corpus.kind == "music":
         info = _music_info(corpus, info)
-    info["preview"] = _preview(corpus)
+    info["preview"] = [list(row) for row in corpus.preview()]
     if args.json:
         _print_json(info)
         return 0
@@ -121,19 +122,6 @@ def cmd_data_info(args) -> int:
         shown = lambda text: repr(text if len(text) <= 70 else text[:70] + "…")  # noqa: E731
         print(f"    {shown(source)} → {shown(target)}" if corpus.kind == "pairs" else f"    {shown(target)}")
     return 0
-
-
-def _preview(corpus, rows: int = 5) -> list[list[str]]:
-    """The first training examples as text: [input, target] ("" input for text and music)."""
-    from playground.data.text import detokenize
-
-    level, reverse = corpus.options.level, corpus.options.reverse_source
-
-    def join(vocab, tokens):
-        return vocab.tokenizer.join(tokens) if vocab.tokenizer is not None else detokenize(tokens, level)
-
-    return [[join(corpus.source_vocab, list(s[::-1] if reverse else s)) if s else "",
-             join(corpus.target_vocab, list(t))] for s, t in corpus.train[:rows]]
 
 
 def _music_source_args(args, meta: dict | None = None) -> dict:
@@ -243,83 +231,6 @@ class _Progress:
             print(text, file=self.stream, flush=True)
 
 
-def _note_skipped(source: str, corpus, shown: int = 3) -> None:
-    """One stderr line for the unusable lines (or MIDI files) a source had: how many, the first few."""
-    lines = [f"line {s.line} ({s.reason})" for s in getattr(corpus, "skipped", [])]
-    files = [f"{os.path.basename(path)} ({reason})" for path, reason in (corpus.extra or {}).get("skipped_files", [])]
-    what, items = ("MIDI file(s)", files) if files else ("line(s)", lines)
-    if items:
-        more = f", … ('playground data-info {source}' lists them)" if len(items) > shown else ""
-        print(f"note: {source}: {len(items)} {what} skipped: {'; '.join(items[:shown])}{more}", file=sys.stderr)
-
-
-_RNN_ONLY = ("cell", "layers", "units", "embedding_dim", "bidirectional", "attention")
-_TRANSFORMER_ONLY = ("d_model", "heads", "ff_dim", "encoder_layers", "decoder_layers", "positions")
-_PAIRS_FILE_ONLY = ("header",)
-_MUSIC_ONLY = ("encoding", "window", "transpose", "include_drums")
-
-
-def _option(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
-def _unused_options(args, source: str, mode: str | None = None, cell: str | None = None) -> list[str]:
-    """Options given on the command line that this source (and model) has no use for."""
-    from playground.data.tasks import BUILTIN_TASKS
-    from playground.sources import is_music_source, is_sentence_file
-
-    given = lambda name: getattr(args, name, None) not in (None, False)  # noqa: E731
-    unused = []
-    music = is_music_source(source)
-    pairs = not music and (source in BUILTIN_TASKS or "::" in source or is_sentence_file(source))
-    if not is_sentence_file(source):
-        unused += [(name, "sentence-pair files") for name in _PAIRS_FILE_ONLY if given(name)]
-    if not pairs and given("columns"):
-        unused.append(("columns", "pairs: files and built-in tasks"))
-    if not music:
-        unused += [(name, "MIDI sources") for name in _MUSIC_ONLY if given(name)]
-    else:
-        unused += [(name, "text") for name in ("level", "lowercase", "reverse_source", "max_length") if given(name)]
-    if source not in BUILTIN_TASKS and given("task_size"):
-        unused.append(("task_size", "built-in tasks"))
-    if mode is not None:
-        transformer = mode == "transformer" or cell == "transformer"
-        if transformer:
-            unused += [(name, "RNN modes") for name in _RNN_ONLY if given(name)]
-        else:
-            unused += [(name, "the Transformer") for name in _TRANSFORMER_ONLY if given(name)]
-            if mode != "attention" and given("attention"):
-                unused.append(("attention", "mode attention"))
-    return [f"{_option(name)} (for {what})" for name, what in unused]
-
-
-def _note_unused(args, source: str, mode: str | None = None, cell: str | None = None) -> None:
-    unused = _unused_options(args, source, mode, cell)
-    if unused:
-        print(f"note: {source}: not used here: {', '.join(unused)}", file=sys.stderr)
-
-
-def _note_recommended(args, session) -> None:
-    """One stderr line naming the recommendations a sentence-pair file brought (those the
-    user did not choose), so a run never differs from its options' help without a word."""
-    from playground.sources import SENTENCE_TRAINING, is_sentence_file
-
-    if args.resume or getattr(args, "task", None) == "lm" or not is_sentence_file(args.source):
-        return
-    applied = []
-    if args.level is None:
-        applied.append(f"{session.corpus.options.level} tokens")
-    if args.mode is None:
-        applied.append(f"mode {session.model_config.mode}")
-    config = session.train_config
-    applied += [f"{key.replace('_', ' ')} {getattr(config, key):g}" if isinstance(getattr(config, key), float)
-                else f"{key.replace('_', ' ')} {getattr(config, key)}"
-                for key in SENTENCE_TRAINING if getattr(args, key, None) is None]
-    if applied:
-        print(f"note: {args.source}: sentence pairs, so the recommended {', '.join(applied)} "
-              "(the options of the same names choose others)", file=sys.stderr)
-
-
 def train_request(args, out: str):
     """The TrainRequest of ``playground train`` (options left out are None: not chosen)."""
     from playground.training.session import TrainRequest
@@ -353,9 +264,9 @@ def cmd_train(args) -> int:
         print(f"note: {args.source}: line 1 looks like a header ({session.corpus.header!r}); not trained on. "
               f"Input column {source_column}, target column {target_column} (--columns chooses others)",
               file=sys.stderr)
-    _note_skipped(args.source, session.corpus)
-    _note_recommended(args, session)
-    _note_unused(args, args.source, session.model_config.mode, session.model_config.cell)
+    cli_notes.note_skipped(args.source, session.corpus)
+    cli_notes.note_recommended(args, session)
+    cli_notes.note_unused(args, args.source, session.model_config.mode, session.model_config.cell)
     try:
         result = session.run()
     except KeyboardInterrupt:
@@ -405,7 +316,7 @@ def cmd_evaluate(args) -> int:
             raise CliError(f"{args.source}: {what.get(corpus.kind, corpus.kind)}, but {args.model} was trained on "
                            f"{what.get(expected, expected)}; evaluate it on a source of that kind")
         examples = corpus.train + corpus.val + corpus.test
-        _note_skipped(args.source, corpus)
+        cli_notes.note_skipped(args.source, corpus)
     else:
         examples = [(s, t) for s, t in meta.get("test_examples", [])]
     result = evaluate(predictor, examples, beam_width=args.beam)
@@ -563,16 +474,14 @@ def cmd_info(args) -> int:
     return 0
 
 
-_TRANSFORMER_FIELDS = ("d_model", "heads", "ff_dim", "encoder_layers", "decoder_layers", "positions", "max_positions")
-_RNN_FIELDS = ("layers", "units", "embedding_dim", "bidirectional", "attention")
-
-
 def _relevant_config(config: dict) -> dict:
     """The fields that shape this architecture (--json keeps them all)."""
+    from playground.config import RNN_FIELDS, TRANSFORMER_FIELDS
+
     transformer = config.get("mode") == "transformer" or config.get("cell") == "transformer"
-    dropped = set(_RNN_FIELDS if transformer else _TRANSFORMER_FIELDS)
-    if transformer and config.get("mode") == "transformer":
-        dropped.add("cell")
+    dropped = set(RNN_FIELDS if transformer else TRANSFORMER_FIELDS)
+    if transformer and config.get("mode") != "transformer":
+        dropped.discard("cell")  # a decoder-only language model says its cell: "transformer"
     if config.get("mode") != "attention":
         dropped.add("attention")
     if config.get("mode") == "lm":

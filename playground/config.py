@@ -13,6 +13,9 @@ from typing import Any
 MODES = ("basic", "feedback", "peek", "attention", "transformer", "lm")
 SEQ2SEQ_MODES = ("basic", "feedback", "peek", "attention", "transformer")
 RNN_MODES = ("basic", "feedback", "peek", "attention")
+# ModelConfig fields that only one kind of architecture uses.
+RNN_FIELDS = ("cell", "layers", "units", "embedding_dim", "bidirectional", "attention")
+TRANSFORMER_FIELDS = ("d_model", "heads", "ff_dim", "encoder_layers", "decoder_layers", "positions", "max_positions")
 CELLS = ("rnn", "gru", "lstm")
 # A language model's stack: a recurrent cell, or decoder-only Transformer blocks.
 LM_CELLS = CELLS + ("transformer",)

@@ -31,12 +31,9 @@ def music_options(meta: dict | None) -> dict:
 
 
 def music_request(corpus) -> dict:
-    """How a loaded music ``corpus`` was read (encoding, window, drums, transposed copies), so a
-    training run reads its source the same way; {} for other kinds."""
-    if corpus.kind != "music":
-        return {}
-    extra = corpus.extra or {}
-    return {key: extra[key] for key in ("encoding", "window", "include_drums", "transpose") if key in extra}
+    """How a loaded music ``corpus`` was read, so a training run reads its source the same
+    way (a corpus' extra is what a model's meta stores); {} for other kinds."""
+    return music_options({"extra": corpus.extra}) if corpus.kind == "music" else {}
 
 
 # Sentence-pair files (a user's Tatoeba file, not the built-in tasks): a Transformer on subword

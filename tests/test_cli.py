@@ -207,7 +207,7 @@ def test_language_model_train_and_generate(tmp_path, capsys):
 
 
 def test_options_that_do_not_apply_are_named_not_silently_dropped(capsys, tmp_path):
-    from playground import cli
+    from playground import cli, cli_notes
 
     assert main(["data-info", "digits:copy", "--encoding", "events", "--columns", "2,1"]) == 0
     err = capsys.readouterr().err
@@ -217,7 +217,7 @@ def test_options_that_do_not_apply_are_named_not_silently_dropped(capsys, tmp_pa
 
     def unused(*argv, mode=None, cell=None):
         args = cli.build_parser().parse_args(["train", *argv, "--out", str(tmp_path / "m.keras")])
-        return cli._unused_options(args, args.source, mode, cell)
+        return cli_notes.unused_options(args, args.source, mode, cell)
 
     assert unused("digits:copy", "--units", "8", "--d-model", "16", mode="feedback", cell="lstm") == [
         "--d-model (for the Transformer)"]

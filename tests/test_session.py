@@ -207,14 +207,14 @@ def test_the_cli_leaves_unchosen_options_to_the_recommendations(pairs_checkpoint
 
 
 def test_the_cli_says_which_recommendations_a_sentence_file_brought(pairs_checkpoint, capsys):
-    from playground import cli
+    from playground import cli, cli_notes
 
     pairs, _ = pairs_checkpoint
     args = cli.build_parser().parse_args(["train", str(pairs), "--out", "m.keras", "--optimizer", "sgd",
                                           "--epochs", "2", "--level", "char"])
     session = TrainingSession(cli.train_request(args, "m.keras"))
     session.prepare()
-    cli._note_recommended(args, session)
+    cli_notes.note_recommended(args, session)
     note = capsys.readouterr().err
     assert note.startswith(f"note: {pairs}: sentence pairs, so the recommended mode transformer, batch size 128")
     assert "label smoothing 0.1" in note and "optimizer" not in note and "tokens" not in note  # chosen: not named

@@ -24,7 +24,7 @@ from playground.data.subword import (DEFAULT_SUBWORD_VOCAB, MAX_SUBWORD_VOCAB, M
                                      SubwordError, SubwordTokenizer)
 from playground.data.tasks import BUILTIN_TASKS, generate_task
 from playground.limits import MAX_TASK_SIZE
-from playground.data.text import LEVELS, normalize, tokenize
+from playground.data.text import LEVELS, detokenize, normalize, tokenize
 from playground.data.vocab import Vocabulary
 from playground.heap import collections_paused
 from playground.paths import require_regular_file
@@ -166,6 +166,13 @@ class Corpus:
     dropped_empty: int = 0  # examples with no tokens left after normalisation
     extra: dict[str, Any] = field(default_factory=dict)  # JSON-able facts added by other loaders (e.g. MIDI summary)
     header: str | None = None  # a pairs file's header line (column names), not trained on
+
+    def preview(self, rows: int = 5) -> list[tuple[str, str]]:
+        """The first training examples as text, as the model sees them: (input, target)
+        ("" input for text and music)."""
+        level, reverse = self.options.level, self.options.reverse_source
+        return [(detokenize(list(s[::-1] if reverse else s), level), detokenize(list(t), level))
+                for s, t in self.train[:rows]]
 
     def length_stats(self) -> dict[str, dict[str, float] | None]:
         """Token-count statistics over all splits: {"source": ..., "target": ...}."""

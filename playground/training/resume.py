@@ -111,6 +111,6 @@ def resumed_train_config(request, meta: dict) -> TrainConfig:
     config = TrainConfig.from_dict({**trained, **chosen})
     done = int(meta.get("epochs_completed", 0))
     if config.epochs <= done:
-        raise ResumeError(f"{request.resume} has already trained {count(done, 'epoch')}, and {config.epochs} are asked for "
-                          f"in all: ask for more in all (e.g. {done + 10} epochs) to train further.")
+        raise ResumeError(f"{request.resume} has already trained {count(done, 'epoch')}, and {config.epochs} are "
+                          f"asked for in all: ask for more in all (e.g. {done + 10} epochs) to train further.")
     return config

@@ -200,10 +200,10 @@ class TrainingSession:
                           checkpoint_last_epoch=False)
         with self._lock:
             self.trainer = trainer
-            if self._paused:
-                trainer.pause()
-            if self._stopped.is_set():  # after the pause: Pause then Stop while starting stops
+            if self._stopped.is_set():
                 trainer.stop()
+            if self._paused:
+                trainer.pause()  # a no-op after a stop: the trainer lets a stop win
         result = trainer.run()
         self._stopped.clear()  # a Stop from now on stops the evaluation
         if result.status in ev.FAILED or result.model is None:

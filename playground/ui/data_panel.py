@@ -1,6 +1,6 @@
 """Data step: pick a built-in source or a file/folder, set loader options, preview.
 
-Loading runs in a worker thread (:func:`playground.ui.workers.run_job`) with a progress bar
+Loading runs in a worker thread (:mod:`playground.ui.data_loading`) with a progress bar
 and a Cancel button; for a file the first lines are shown at once. What Train uses is
 always what the preview shows: a failed or cancelled load changes nothing, and changed
 options mark the preview "out of date" until Load is pressed.
@@ -9,72 +9,19 @@ options mark the preview "out of date" until Load is pressed.
 from __future__ import annotations
 
 import html
-import threading
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from playground.data.subword import DEFAULT_SUBWORD_VOCAB, MAX_SUBWORD_VOCAB, MIN_SUBWORD_VOCAB
 from playground.ui import dialogs
+from playground.ui.data_loading import Progress, load_and_summarise, quick_preview
 from playground.ui.workers import run_job
-
-PREVIEW_ROWS = 200
-_QUICK_BYTES = 65536
-
-
-def _quick_preview(path: str) -> list[tuple[str, str]]:
-    """The first lines of a text file split on tabs (shown while the full load runs)."""
-    with open(path, "rb") as handle:
-        head = handle.read(_QUICK_BYTES).decode("utf-8", errors="replace")
-    rows = []
-    for line in head.splitlines()[:-1][:PREVIEW_ROWS]:
-        cells = line.split("\t")
-        rows.append((cells[0], cells[1] if len(cells) > 1 else ""))
-    return rows
-
-
-class _Progress(QObject):
-    """Carries a worker's progress to the GUI thread; ``cancel()`` makes the next report raise."""
-
-    changed = Signal(float, str)
-
-    def __init__(self):
-        super().__init__()
-        self.cancelled = threading.Event()
-
-    def __call__(self, fraction: float, what: str) -> None:
-        from playground.data import LoadCancelled
-
-        if self.cancelled.is_set():
-            raise LoadCancelled("cancelled")
-        self.changed.emit(float(fraction), what)
-
-    def cancel(self) -> None:
-        self.cancelled.set()
-
-
-def load_and_summarise(source: str, options, progress=None, music: dict | None = None) -> dict:
-    """Worker-thread part of a load: the corpus plus everything the panel shows. ``music``:
-    encoding, include_drums, transpose (MIDI sources only)."""
-    from playground.data.text import detokenize
-    from playground.sources import is_music_source, load_any_source
-
-    corpus = load_any_source(source, options, progress=progress, **(music if is_music_source(source) else {}))
-    level = corpus.options.level
-    examples = corpus.train[:PREVIEW_ROWS]
-    reverse = corpus.options.reverse_source
-    preview = [(detokenize(list(s[::-1] if reverse else s), level), detokenize(list(t), level)) for s, t in examples]
-    everything = corpus.train + corpus.val + corpus.test
-    source_lengths = np.array([len(s) for s, _ in everything])
-    target_lengths = np.array([len(t) for _, t in everything])
-    return {"corpus": corpus, "preview": preview, "source_lengths": source_lengths,
-            "target_lengths": target_lengths, "describe": corpus.describe()}
-
 
 def _column_spin(value: int, tip: str) -> QSpinBox:
     spin = QSpinBox()
@@ -133,7 +80,7 @@ class DataPanel(QWidget):
         self.stale.setVisible(False)
         self.loaded_source: str | None = None  # what Train uses: the source and options last loaded
         self.loaded_options = None
-        self._progress: _Progress | None = None
+        self._progress: Progress | None = None
 
         self.level = QComboBox()
         self.level.addItems(["char", "word", "subword"])
@@ -372,10 +319,8 @@ class DataPanel(QWidget):
         self.source.setCurrentIndex(index)
 
     def _source_changed(self):
-        from playground.sources import is_sentence_file
-
         from playground.data.tasks import BUILTIN_TASKS
-        from playground.sources import is_music_source
+        from playground.sources import is_music_source, is_sentence_file
 
         source = self.current_source()
         sentences = is_sentence_file(source)  # sniffs the file once
@@ -452,11 +397,11 @@ class DataPanel(QWidget):
         self.load_progress.setValue(0)
         self.load_progress.setFormat(f"Loading {source}…")
         self.load_progress.setVisible(True)
-        progress = self._progress = _Progress()
+        progress = self._progress = Progress()
         progress.changed.connect(lambda fraction, what: self._show_progress(request, source, fraction, what))
         path = Path(source)
         if path.is_file() and path.suffix.lower() not in (".mid", ".midi"):
-            run_job(lambda: _quick_preview(source), lambda rows: self._show_quick(request, rows))
+            run_job(lambda: quick_preview(source), lambda rows: self._show_quick(request, rows))
         music = self.music_choice()
         run_job(lambda: load_and_summarise(source, options, progress, music),
                 lambda result: self._loaded(request, source, options, result, progress.cancelled.is_set(), music),
@@ -520,7 +465,7 @@ class DataPanel(QWidget):
             self.counts.setText("Nothing loaded yet")
         self.check_stale()
 
-    def _loaded(self, request, source, options, result, cancelled=False, music=None):
+    def _loaded(self, request, source, options, result, cancelled, music):
         if request != self._request:
             return
         if cancelled:  # Cancel came after the worker's last check: the user's choice still stands
@@ -528,7 +473,7 @@ class DataPanel(QWidget):
             return
         self._end_loading()
         self.loaded_source, self.loaded_options, self._summary = source, options, result
-        self.loaded_music = music if music is not None else self.music_choice()
+        self.loaded_music = music
         self.show_summary(result)
         self.check_stale()
         if self.state is not None:
@@ -563,14 +508,17 @@ class DataPanel(QWidget):
         counts = info["counts"]
         vocab = info["vocab_sizes"]
         # A MIDI folder skips whole files (unreadable, no notes), not lines: listed the same way.
-        skipped_files = (corpus.extra or {}).get("skipped_files", []) if corpus.kind == "music" else []
-        what = "files" if corpus.kind == "music" else "lines"
-        skipped_count = len(skipped_files) if corpus.kind == "music" else info["skipped_count"]
+        if corpus.kind == "music":
+            what, headings = "files", ["File", "Reason", "Path"]
+            rows = [(Path(path).name, reason, path) for path, reason in (corpus.extra or {}).get("skipped_files", [])]
+        else:
+            what, headings = "lines", ["Line", "Reason", "Text"]
+            rows = [(str(line.line), line.reason, line.text) for line in corpus.skipped]
         lines = [f"<b>{info['name']}</b> ({info['kind']})",
                  f"train {counts['train']:,} · val {counts['val']:,} · test {counts['test']:,}",
                  f"vocabulary: input {vocab['source'] if vocab['source'] is not None else '–'}, "
                  f"target {vocab['target']}",
-                 f"skipped {what} {skipped_count:,} · too long {info['dropped_too_long']:,} · "
+                 f"skipped {what} {len(rows):,} · too long {info['dropped_too_long']:,} · "
                  f"empty {info['dropped_empty']:,}"]
         if info.get("header"):
             lines.append(f"header line (not trained on): <code>{html.escape(info['header'])}</code>")
@@ -581,15 +529,12 @@ class DataPanel(QWidget):
                 lines.append(f"{'input' if side == 'source' else 'target'} length: {s['min']}–{s['max']} "
                              f"(mean {s['mean']:.1f}, p95 {s['p95']:.0f})")
         self.counts.setText("<br>".join(lines))
-        rows = ([(Path(path).name, reason, path) for path, reason in skipped_files] if corpus.kind == "music" else
-                [(str(line.line), line.reason, line.text) for line in corpus.skipped])
-        self.skipped.setHorizontalHeaderLabels(["File" if corpus.kind == "music" else "Line", "Reason",
-                                                "Path" if corpus.kind == "music" else "Text"])
+        self.skipped.setHorizontalHeaderLabels(headings)
         self.skipped.setRowCount(min(len(rows), 1000))
         for r, row in enumerate(rows[:1000]):
             for column, text in enumerate(row):
                 self.skipped.setItem(r, column, QTableWidgetItem(text))
-        self.details_tabs.setTabText(1, f"Skipped {what} ({skipped_count})")
+        self.details_tabs.setTabText(1, f"Skipped {what} ({len(rows)})")
         for curve, lengths in ((self._hist_source, result["source_lengths"]),
                                (self._hist_target, result["target_lengths"])):
             if len(lengths) and lengths.max() > 0:

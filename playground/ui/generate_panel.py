@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from playground.ui.heatmap import visible_token
 from playground.ui.state import model_title
 from playground.ui.workers import run_job
 
@@ -120,7 +121,7 @@ class GeneratePanel(QWidget):
             return
         text, unknown = result
         self.output.setPlainText(text)
-        shown = ", ".join("␣" if token == " " else token for token in unknown)
+        shown = ", ".join(visible_token(token) for token in unknown)
         self.unknown.setText(f"Unknown seed tokens (read as <unk>): {shown}" if unknown else "")
         self.generated.emit(text)
 

@@ -8,7 +8,8 @@ import numpy as np
 import pyqtgraph as pg
 
 
-def _label(token: str) -> str:
+def visible_token(token: str) -> str:
+    """A token as shown on screen: a space as "␣" (else it cannot be seen)."""
     return "␣" if token == " " else token
 
 
@@ -52,8 +53,8 @@ class AttentionHeatmap(pg.PlotWidget):
         self.image.setRect(0, 0, cols, rows)
         outputs = [*list(output_tokens)[: rows - 1], "</s>"] if rows else []
         outputs += [""] * (rows - len(outputs))
-        self.getAxis("bottom").setTicks([[(i + 0.5, _label(t)) for i, t in enumerate(list(input_tokens)[:cols])]])
-        self.getAxis("left").setTicks([[(i + 0.5, _label(t)) for i, t in enumerate(outputs)]])
+        self.getAxis("bottom").setTicks([[(i + 0.5, visible_token(t)) for i, t in enumerate(list(input_tokens)[:cols])]])
+        self.getAxis("left").setTicks([[(i + 0.5, visible_token(t)) for i, t in enumerate(outputs)]])
         self.setRange(xRange=(0, cols), yRange=(0, rows), padding=0)
         self.setTitle(title)
 

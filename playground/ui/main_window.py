@@ -4,8 +4,8 @@ menus with shortcuts, drag & drop, settings restore/save, and a clean close."""
 from __future__ import annotations
 
 import base64
-import os
 import logging
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QTimer, Signal

@@ -14,7 +14,7 @@ from playground.atomic import atomic_write
 from playground.data import DataError
 from playground.data.pairs import read_lines
 from playground.ui import dialogs
-from playground.ui.heatmap import AttentionHeatmap
+from playground.ui.heatmap import AttentionHeatmap, visible_token
 from playground.ui.state import model_title
 from playground.ui.workers import run_job
 
@@ -274,11 +274,11 @@ class TranslatePanel(QWidget):
         unknown = set(t.unknown)
         shown = []
         for token in t.source_tokens:
-            label = html.escape("␣" if token == " " else token)
+            label = html.escape(visible_token(token))
             shown.append(f'<span style="background:#f4b6b6;color:#900">{label}</span>' if token in unknown
                          else label)
         sep = "" if self.predictor is not None and self.predictor.level == "char" else " "
-        note = f" — unknown: {', '.join(html.escape('␣' if u == ' ' else u) for u in sorted(unknown))}" if unknown else ""
+        note = f" — unknown: {', '.join(html.escape(visible_token(u)) for u in sorted(unknown))}" if unknown else ""
         self.unknown.setText("Model input: " + sep.join(shown) + note)
         rows = t.n_best or [(t.text, t.score)]
         self.nbest_table.setRowCount(len(rows))
