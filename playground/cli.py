@@ -218,8 +218,8 @@ class _Progress:
                 parts.append(f"val_exact {event.val_exact_match:.3f}")
             parts.append(f"{event.elapsed:.0f}s")
             self._line("  ".join(parts))
-            for source, expected, produced in event.samples:
-                self._line(f"    {source!r} → {produced!r} (expected {expected!r})")
+            for source, expected, produced in event.samples:  # shortened: a tune is thousands of characters
+                self._line(f"    {_shortened(source)!r} → {_shortened(produced)!r} (expected {_shortened(expected)!r})")
         elif isinstance(event, ev.TrainFinished):
             if self.tty:
                 self.stream.write("\n")
@@ -229,6 +229,10 @@ class _Progress:
     def _line(self, text):
         if not self.as_json:
             print(text, file=self.stream, flush=True)
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def train_request(args, out: str):
@@ -249,12 +253,22 @@ def train_request(args, out: str):
                         resume=args.resume, tensorboard=args.tensorboard)
 
 
-def cmd_train(args) -> int:
+def _output(path, writes: str, **checks) -> Path:
+    """:func:`playground.paths.check_output`, and a note when the folder it goes in is new."""
     from playground.paths import check_output
+
+    out = check_output(path, writes, **checks)
+    folder = out.absolute().parent
+    if not folder.exists():
+        print(f"note: {folder} does not exist; it will be created", file=sys.stderr)
+    return out
+
+
+def cmd_train(args) -> int:
     from playground.training import events as ev
     from playground.training.session import TrainingSession
 
-    out = check_output(args.out, "model", inputs=_source_files(args.source), force=args.force)
+    out = _output(args.out, "model", inputs=_source_files(args.source), force=args.force)
     request = train_request(args, out)
     progress = _Progress(sys.stderr, args.json, args.interrupt, args.kept)
     session = TrainingSession(request, progress)
@@ -373,13 +387,12 @@ def cmd_translate(args) -> int:
 
 def cmd_generate(args) -> int:
     from playground.modelfile import load_model
-    from playground.paths import check_output
 
     inputs = [args.model, args.primer]
     outputs = {}
     for option, writes in (("out", "midi"), ("wav", "wav")):
         if getattr(args, option) is not None:
-            outputs[option] = check_output(getattr(args, option), writes, option=f"--{option}", inputs=inputs,
+            outputs[option] = _output(getattr(args, option), writes, option=f"--{option}", inputs=inputs,
                                            force=args.force)
     if len(outputs) == 2 and Path(args.out).resolve() == Path(args.wav).resolve():
         raise CliError(f"{args.out}: --out and --wav name the same file")
@@ -418,14 +431,13 @@ def cmd_generate(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from playground.paths import check_output
     from playground.savedmodel import FORMATS
 
     if args.format not in FORMATS:
         raise CliError(f"unknown export format {args.format!r}. Valid options: {', '.join(FORMATS)}")
     if args.quantize and args.format != "tflite":
         raise CliError("--quantize applies to --format tflite only")
-    out = check_output(args.out, "export", inputs=[args.model], force=args.force)
+    out = _output(args.out, "export", inputs=[args.model], force=args.force)
     from playground.modelfile import load_model
     from playground.savedmodel import export_model
 

@@ -91,12 +91,22 @@ def build_parser(commands) -> argparse.ArgumentParser:
     from playground.config import ATTENTIONS, CELLS, DEVICES, DISTRIBUTE, OPTIMIZERS, POSITIONS, SEQ2SEQ_MODES
     from playground.limits import MAX_BARS, MAX_BEAM_WIDTH, MAX_GENERATED_TOKENS, MAX_TASK_SIZE
 
+    def global_args(p, default):
+        p.add_argument("--debug", action="store_true", default=default,
+                       help="show tracebacks and the runtimes' own log lines on errors")
+        p.add_argument("--backend", choices=BACKENDS, default=default,
+                       help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
+
     parser = OneLineParser(prog="playground", description="Seq2Seq Playground command line")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    parser.add_argument("--backend", choices=BACKENDS,
-                        help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    global_args(parser, None)
+    parser.set_defaults(debug=False)
+    # Also after the command ("playground info m --debug"); SUPPRESS keeps a value given before it.
+    after_command = argparse.ArgumentParser(add_help=False)
+    global_args(after_command, argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    add_parser = sub.add_parser
+    sub.add_parser = lambda name, **kw: add_parser(name, parents=[after_command], **kw)
 
     p = sub.add_parser("datasets", help="list the built-in datasets")
     p.add_argument("--json", action="store_true")

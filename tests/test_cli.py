@@ -53,6 +53,8 @@ def test_errors_are_one_line_with_exit_code_2(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
     debug = run_cli("--debug", "info", str(bad_model))
     assert debug.returncode != 0 and "Traceback" in debug.stderr
+    with pytest.raises(Exception, match="bad.keras"):  # --debug after the command works too
+        main(["info", str(bad_model), "--debug"])
 
 
 def test_columns_choose_the_input_and_target_of_a_pairs_file(tmp_path, capsys):
@@ -111,11 +113,10 @@ def test_train_writes_model_and_reports_test_metrics(trained):
     assert summary["test_metrics"]["bleu_tokenize"] == "char"  # digit strings: one word each
 
 
-def test_evaluate_uses_the_recorded_test_split(trained):
-    out, summary = trained
-    result = run_cli("evaluate", str(out), "--json")
-    assert result.returncode == 0, result.stderr
-    metrics = json.loads(result.stdout)
+def test_evaluate_uses_the_recorded_test_split(trained, capsys):
+    out, summary = trained  # trained in another process: the split comes from the model file
+    assert main(["evaluate", str(out), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
     assert metrics["n"] == summary["test_metrics"]["n"]
     assert metrics["exact_match"] == pytest.approx(summary["test_metrics"]["exact_match"])
     assert metrics["chrf"] == pytest.approx(summary["test_metrics"]["chrf"])
@@ -164,36 +165,35 @@ def test_info_and_export(trained, tmp_path, capsys):
     assert main(["info", str(out)]) == 0  # as text: an LSTM's settings, not a Transformer's
     shown = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("model_config:"))
     assert '"units": 16' in shown and '"attention": "general"' in shown and "d_model" not in shown
-    exported = run_cli("export", str(out), "--format", "savedmodel", "--out", str(tmp_path / "sm"))
-    assert exported.returncode == 0, exported.stderr
+    # In this process from here on: the entry point's own exit codes are checked above.
+    assert main(["export", str(out), "--format", "savedmodel", "--out", str(tmp_path / "sm")]) == 0
     assert (tmp_path / "sm" / "saved_model.pb").exists()
-    wrong = run_cli("export", str(out), "--format", "pickle", "--out", str(tmp_path / "x"))
-    assert wrong.returncode == 2 and "savedmodel, onnx, tflite" in wrong.stderr
-    misplaced = run_cli("export", str(out), "--format", "onnx", "--quantize", "dynamic", "--out", str(tmp_path / "x"))
-    assert misplaced.returncode == 2 and "--quantize applies to --format tflite only" in misplaced.stderr
+    assert main(["export", str(out), "--format", "pickle", "--out", str(tmp_path / "x")]) == 2
+    assert "savedmodel, onnx, tflite" in capsys.readouterr().err
+    assert main(["export", str(out), "--format", "onnx", "--quantize", "dynamic", "--out", str(tmp_path / "x")]) == 2
+    assert "--quantize applies to --format tflite only" in capsys.readouterr().err
     if importlib.util.find_spec("tf2onnx"):
-        onnx = run_cli("export", str(out), "--format", "onnx", "--out", str(tmp_path / "onnx"))
-        assert onnx.returncode == 0, onnx.stderr
-        assert "encoder.onnx" in onnx.stdout and (tmp_path / "onnx" / "model.json").exists()
+        assert main(["export", str(out), "--format", "onnx", "--out", str(tmp_path / "onnx")]) == 0
+        assert "encoder.onnx" in capsys.readouterr().out and (tmp_path / "onnx" / "model.json").exists()
 
 
-def test_resume_continues_from_checkpoint(trained, tmp_path):
+def test_resume_continues_from_checkpoint(trained, tmp_path, capsys):
     out, _ = trained
     resumed = tmp_path / "resumed"
-    result = run_cli("train", "digits:reverse", "--out", str(resumed), "--resume", str(out), "--epochs", "3",
-                     "--max-samples", "300", "--batch-size", "32", "--json")
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert json.loads(result.stdout)["epochs"] == 3
-    info = json.loads(run_cli("info", str(resumed), "--json").stdout)
+    assert main(["train", "digits:reverse", "--out", str(resumed), "--resume", str(out), "--epochs", "3",
+                 "--max-samples", "300", "--batch-size", "32", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["epochs"] == 3
+    assert main(["info", str(resumed), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
     assert [e["epoch"] for e in info["history"]] == [1, 2, 3]
 
 
 def test_language_model_train_and_generate(tmp_path, capsys):
     # In this process (the entry point as a subprocess is the `trained` fixture's).
-    out = tmp_path / "lm"
+    out = tmp_path / "new" / "lm"
     assert main(["train", "text:sample", "--out", str(out), "--units", "16", "--embedding-dim", "8",
                  "--epochs", "1", "--max-samples", "100", "--json"]) == 0
-    capsys.readouterr()
+    assert f"note: {out.parent} does not exist; it will be created" in capsys.readouterr().err
     generate = ["generate", str(out), "--seed", "The", "--length", "30", "--temperature", "0.8", "--json"]
     assert main(generate) == 0
     text = json.loads(capsys.readouterr().out)["output"]
@@ -225,3 +225,19 @@ def test_options_that_do_not_apply_are_named_not_silently_dropped(capsys, tmp_pa
         "--units (for RNN modes)"]
     assert unused("digits:copy", "--attention", "dot", mode="peek", cell="gru") == ["--attention (for mode attention)"]
     assert unused("digits:copy", "--task-size", "50", "--units", "8", mode="attention", cell="lstm") == []
+
+
+def test_epoch_samples_are_shortened_to_one_readable_line():
+    import io
+
+    from playground.cli import _Progress
+    from playground.training import events as ev
+
+    stream = io.StringIO()
+    tune = " ".join(f"n{60 + i % 12}" for i in range(400))  # a music sample: thousands of characters
+    _Progress(stream, as_json=False)(ev.EpochEnd(0, 1.0, 0.5, None, None, None,
+                                                 samples=[("n60", tune, tune[::-1]), ("ab", "ba", "ba")]))
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 3 and all(len(line) < 220 for line in lines)
+    assert lines[1].startswith("    'n60' → '") and lines[1].count("…") == 2
+    assert lines[2] == "    'ab' → 'ba' (expected 'ba')"

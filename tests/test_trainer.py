@@ -122,11 +122,13 @@ def test_nan_loss_stops_and_restores_last_good_weights(tiny_corpus):
     from playground.config import ModelConfig, TrainConfig
     from playground.training.trainer import Trainer
 
-    snapshot = {}
+    snapshot, batches = {}, []
     trainer = Trainer(tiny_corpus, ModelConfig(mode="attention", units=8, embedding_dim=4),
                       TrainConfig(epochs=3, batch_size=32, device="cpu"))
 
     def callback(event):
+        if isinstance(event, (ev.BatchEnd, ev.BatchFailed)):
+            batches.append(event)
         if isinstance(event, ev.EpochEnd) and event.epoch == 0:
             snapshot["weights"] = [w.copy() for w in trainer.model.get_weights()]
         if isinstance(event, ev.BatchEnd) and event.epoch == 1 and event.batch == 2:
@@ -142,6 +144,9 @@ def test_nan_loss_stops_and_restores_last_good_weights(tiny_corpus):
     for restored, good in zip(result.model.get_weights(), snapshot["weights"]):
         np.testing.assert_array_equal(restored, good)
     assert result.epochs_completed == 1
+    failed = batches[-1]  # the failing batch is told (the app marks it on the loss plot), once, last
+    assert isinstance(failed, ev.BatchFailed) and np.isnan(failed.loss) and failed.epoch == 1
+    assert failed.step == batches[-2].step + 1 and not any(isinstance(b, ev.BatchFailed) for b in batches[:-1])
 
 
 def test_checkpoint_each_epoch_and_resume_continues(tiny_corpus, tmp_path):

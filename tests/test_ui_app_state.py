@@ -70,32 +70,25 @@ def finish(qtbot, tp):
     return finished.args[0]
 
 
-def test_after_a_run_the_test_figures_and_mistakes_are_shown(qtbot, window):
-    load(qtbot, window)
-    tp = train(qtbot, window, epochs=1)
+def test_a_run_shows_its_test_figures_survives_a_restart_and_can_be_deleted(qtbot, dirs, messages):
+    first = open_window(qtbot)
+    load(qtbot, first)
+    tp = train(qtbot, first, epochs=1)
     result = finish(qtbot, tp)
-    assert result.status == "done"
+    run = first.state.runs[-1]
+    model_file = run.checkpoint
+    assert result.status == "done" and model_file.startswith(str(dirs / "data"))
     figures = tp.test_figures.text()
     for words in ("test (30 items)", "exact match", "token accuracy", "chrF", "BLEU"):
         assert words in figures
-    run = window.state.runs[-1]
     assert run.metrics["n"] == 30 and tp.mistakes.rowCount() == len(run.mistakes) > 0  # 1 epoch: far from perfect
-    runs = window.runs_panel
+    runs = first.runs_panel
     headers = [runs.table.horizontalHeaderItem(c).text() for c in range(runs.table.columnCount())]
     row = {h: runs.table.item(0, c).text() for c, h in enumerate(headers) if runs.table.item(0, c)}
     assert row["test exact"] == f"{run.metrics['exact_match']:.4f}" and ":" in row["time"]
     assert row["parameters"] == f"{run.parameters:,}" and run.parameters > 0
     runs.list.setCurrentRow(0)
     assert runs.mistakes.rowCount() == len(run.mistakes)
-
-
-def test_runs_survive_a_restart_and_can_be_deleted(qtbot, dirs, messages):
-    first = open_window(qtbot)
-    load(qtbot, first)
-    result = finish(qtbot, train(qtbot, first, epochs=1))
-    run = first.state.runs[-1]
-    model_file = run.checkpoint
-    assert result.status == "done" and model_file.startswith(str(dirs / "data"))
     first.close()
     again = open_window(qtbot)  # a restart: a new window reads the app's data folder
     restored = again.state.runs[-1]

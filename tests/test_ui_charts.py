@@ -54,6 +54,18 @@ def test_training_epoch_axis_has_whole_epochs_from_one(qtbot):
     _assert_integer_epoch_ticks(axis, low, high, axis.width() or 300)
 
 
+def test_a_failed_batch_is_marked_where_the_loss_curve_ends(qtbot):
+    plots = _training_plots(qtbot)
+    marks = lambda: [i for i in plots.loss_plot.getPlotItem().items if isinstance(i, pg.InfiniteLine)]  # noqa: E731
+    assert marks() == []
+    plots.mark_failure(float("nan"))
+    plots.mark_failure(3.5e4)  # one mark: the last failure
+    (mark,) = marks()
+    assert mark.value() == 21 and mark.label.toPlainText() == "diverged: loss 3.5e+04"
+    plots.reset(4)
+    assert marks() == []  # a new run starts clean
+
+
 def test_epoch_axis_helper_on_a_plain_plot(qtbot):
     from playground.ui.plots import EpochAxis, integer_epoch_axis
 

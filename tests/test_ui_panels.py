@@ -401,3 +401,22 @@ def test_train_panel_shows_and_uses_a_sentence_files_recommendations(qtbot, tmp_
     panel.show_recommended()
     assert panel.train_config().optimizer == "sgd" and panel.train_config().label_smoothing == pytest.approx(0.1)
     assert panel.saved_settings()["user_set"] == ["optimizer"]
+
+
+def test_train_panel_marks_the_batch_that_stopped_a_run(qtbot):
+    """The failing batch has no loss to plot; the panel draws where the curve ends and why."""
+    from types import SimpleNamespace
+
+    from playground.training import events as ev
+    from playground.ui.state import Run
+    from playground.ui.train_panel import TrainPanel
+
+    panel = TrainPanel(AppState())
+    qtbot.addWidget(panel)
+    panel.run, panel._seconds_before = Run(1, "digits:copy", {}, {}), 0.0
+    arrived = [ev.BatchEnd(0, b, b + 1, 2.0 - b / 10, 0.1, 100.0, 1.0, -1.0) for b in range(3)]
+    arrived.append(ev.BatchFailed(0, 3, 4, float("inf")))
+    panel.runner = SimpleNamespace(worker=SimpleNamespace(take_batches=lambda: list(arrived)))
+    panel._refresh()
+    assert panel.run.batch_loss == [2.0, 1.9, 1.8] and panel.plots.losses == [2.0, 1.9, 1.8]
+    assert panel.plots.failure_mark.value() == 4 and panel.plots.failure_mark.label.toPlainText() == "loss became inf"

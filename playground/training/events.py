@@ -55,6 +55,16 @@ class BatchEnd:
 
 
 @dataclass(frozen=True)
+class BatchFailed:
+    """The batch whose loss stopped the run (not a number, or diverged); no BatchEnd for it."""
+
+    epoch: int  # 0-based
+    batch: int  # 0-based within the epoch
+    step: int  # the global batch counter it would have had
+    loss: float  # nan, inf, or the diverged value
+
+
+@dataclass(frozen=True)
 class EpochEnd:
     epoch: int
     train_loss: float

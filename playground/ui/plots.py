@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 pg.setConfigOptions(antialias=False, background="w", foreground="k")
@@ -125,6 +126,9 @@ class TrainingPlots(QWidget):
 
     def reset(self, batches_per_epoch: int = 1, batch_loss=(), epochs=()) -> None:
         self.batches_per_epoch = max(1, batches_per_epoch)
+        if getattr(self, "failure_mark", None) is not None:
+            self.loss_plot.removeItem(self.failure_mark)
+        self.failure_mark = None
         self.losses: list[float] = list(batch_loss)
         self.epochs: list[dict] = list(epochs)
         self._smoothed = smooth(self.losses) if self.losses else np.zeros(0)
@@ -146,6 +150,17 @@ class TrainingPlots(QWidget):
             self._smoothed_list.append(last / norm)
         self._ema = (last, norm)
         self.dirty = self.dirty or bool(losses)
+
+    def mark_failure(self, loss: float) -> None:
+        """A red line where the run's next batch failed: its loss (nan, inf, or huge) is no
+        point on the curve, but the user should see where and why the curve ends."""
+        if self.failure_mark is not None:
+            self.loss_plot.removeItem(self.failure_mark)
+        what = f"diverged: loss {loss:.3g}" if math.isfinite(loss) else f"loss became {loss}"
+        self.failure_mark = pg.InfiniteLine(
+            pos=len(self.losses) + 1, angle=90, pen=pg.mkPen("#d62728", width=2, style=Qt.PenStyle.DashLine),
+            label=what, labelOpts={"position": 0.9, "color": "#d62728", "anchors": [(1, 0), (1, 0)]})
+        self.loss_plot.addItem(self.failure_mark)
 
     def add_epoch(self, record: dict) -> None:
         self.epochs.append(record)

@@ -481,7 +481,8 @@ class TrainPanel(QWidget):
     def _refresh(self):
         if self.runner is None:
             return
-        batches = self.runner.worker.take_batches()
+        arrived = self.runner.worker.take_batches()
+        batches = [b for b in arrived if isinstance(b, ev.BatchEnd)]
         if batches:
             losses = [b.loss for b in batches]
             self.run.batch_loss.extend(losses)
@@ -497,6 +498,8 @@ class TrainPanel(QWidget):
                     f" · loss {last.loss:.4f} · acc {last.token_accuracy:.3f} · "
                     f"{last.samples_per_second:,.0f} examples/s · ETA {ev.clock(last.eta_seconds)} · {started.device}")
             self.state.run_updated.emit(self.run)
+        for failed in [b for b in arrived if isinstance(b, ev.BatchFailed)]:  # after the curve it ends
+            self.plots.mark_failure(failed.loss)
         if self.plots.refresh():
             self.refresh_count += 1
             self.plots_refreshed.emit()

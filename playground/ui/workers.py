@@ -203,7 +203,7 @@ class TrainWorker(QObject):
     def _on_event(self, event):
         from playground.training import events as ev
 
-        if isinstance(event, ev.BatchEnd):
+        if isinstance(event, (ev.BatchEnd, ev.BatchFailed)):  # in order: a failed batch ends the curve
             self._batches.append(event)
         elif isinstance(event, ev.TrainStarted):
             self.started.emit(event)
@@ -215,7 +215,7 @@ class TrainWorker(QObject):
             self.notice.emit(event)
 
     def take_batches(self) -> list:
-        """Batch events since the last call (GUI thread)."""
+        """BatchEnd (and a last BatchFailed) events since the last call (GUI thread)."""
         out = []
         while self._batches:
             out.append(self._batches.popleft())
