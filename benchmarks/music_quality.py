@@ -3,7 +3,9 @@
     python benchmarks/music_quality.py [SOURCE] [--epochs 4] [--budget 420] [--window 128] [--encoding melody]
 
 SOURCE defaults to ../shared/data/midi/nottingham-melody (1,034 tunes). Tunes are split by
-tune: 10% held out for the test, 5% for validation; the rest trains an LSTM language model
+tune: 10% held out for the test, 5% for validation (a piano-roll JSON such as
+../shared/data/midi/jsb-chorales-16th.json keeps its own split: the polyphonic benchmark, with
+``--encoding events``); the rest trains an LSTM language model
 with the project's Trainer on windows of ``--window`` tokens, for ``--epochs`` epochs (default 4,
 about 2 minutes on 2 idle CPU cores) or at most ``--budget`` seconds (a cap for a busy
 machine: training then stops after the current batch and the model is scored as it is).

@@ -151,8 +151,10 @@ def _music_info(corpus, info: dict) -> dict:
             "file_pitch_range": summary.get("pitch_range"),  # of every note in the files, accompaniment too
             "time_signature": extra.get("time_signature"),
             "tempo_bpm": extra.get("tempo_bpm"), "window": extra.get("window"),
-            "split_tunes": summary.get("split_tunes"), "tokens": summary.get("tokens")}
+            "split_tunes": summary.get("split_tunes"), "split": summary.get("split"), "tokens": summary.get("tokens")}
     rest = {k: v for k, v in info.items() if k not in head and k not in ("skipped_lines",)}
+    if summary.get("split") == "the dataset's own":
+        rest.pop("split_seed", None)  # no seed chose it
     rest["extra"] = {k: v for k, v in extra.items() if k not in ("skipped_files", "primers")}
     rest["extra"]["primers"] = len(extra.get("primers", []))
     return {**head, **rest}

@@ -102,11 +102,12 @@ def builtin_sources() -> list[dict]:
 
 
 def is_music_source(source: str) -> bool:
-    """``midi:sample``, a .mid/.midi file, or a folder holding MIDI files."""
+    """``midi:sample``, a .mid/.midi file, a piano-roll .json file (JSB chorales), or a folder
+    holding MIDI files."""
     if source == MIDI_SAMPLE:
         return True
     path = Path(source)
-    if path.suffix.lower() in _MIDI_SUFFIXES:
+    if path.suffix.lower() in (*_MIDI_SUFFIXES, ".json"):
         return True
     if path.is_dir():
         return any(p.suffix.lower() in _MIDI_SUFFIXES for p in path.rglob("*") if p.is_file())

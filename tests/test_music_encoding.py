@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,53 @@ def test_nottingham_full_top_voice_roundtrip():
         mel_tokens = encode_melody(tune, track=0)
         assert encode_melody(Tune("x", decode_melody(mel_tokens))) == mel_tokens, f
         assert decode_events(encode_events(tune)), f
+
+
+@pytest.mark.shared_data
+def test_every_bach_chorale_survives_the_event_encoding_and_a_midi_file(tmp_path):
+    """The polyphonic event encoding on the classic polyphonic benchmark: all 382 JSB chorales
+    (four voices on a 16th grid) decode to the very piano roll they came from, and a few go
+    through a MIDI file and back unchanged."""
+    from playground.music.midi_io import write_midi
+    from playground.music.pianoroll import load_roll_splits, roll_from_notes
+
+    path = SHARED / "midi" / "jsb-chorales-16th.json"
+    if not path.is_file():
+        pytest.skip(f"shared data not found at {path} (fresh clone without ../shared)")
+    rolls = json.loads(path.read_text(encoding="utf-8"))
+    splits = load_roll_splits(path)
+    assert {k: len(v) for k, v in splits.items()} == {"train": 229, "valid": 76, "test": 77}
+    for split, tunes in splits.items():
+        for roll, tune in zip(rolls[split], tunes):
+            expected = [tuple(sorted({int(p) for p in step})) for step in roll]  # 73.0; voices in unison
+            while expected and not expected[-1]:
+                expected.pop()  # trailing silence has no notes to keep
+            assert roll_from_notes(tune.notes) == expected, tune.name
+            tokens = encode_events(tune)
+            assert roll_from_notes(decode_events(tokens)) == expected, tune.name
+    for tune in splits["test"][:5]:
+        again = read_midi(write_midi(tune, tmp_path / f"{tune.name}.mid"))
+        assert encode_events(again) == encode_events(tune), tune.name
+    # As a training source (CLI, app): the dataset's own split, so held-out figures compare.
+    from playground.data.source import DataOptions
+    from playground.sources import load_any_source
+
+    corpus = load_any_source(str(path), DataOptions(seed=5), encoding="events")
+    summary = corpus.extra["summary"]
+    assert summary["split_tunes"] == {"train": 229, "val": 76, "test": 77} and summary["split"] == "the dataset's own"
+    assert [tokens for _, tokens in corpus.test] == [encode_events(t) for t in splits["test"]]
+
+
+def test_a_piano_roll_holds_repeats_as_one_note_and_names_a_bad_step(tmp_path):
+    from playground.music.pianoroll import load_roll_splits, roll_from_notes, tune_from_roll
+
+    tune = tune_from_roll([[60, 64], [60, 64.0], [60], [], [67]], "r")
+    assert [(n.pitch, n.start, n.duration) for n in tune.notes] == [(60, 0, 0.75), (64, 0, 0.5), (67, 1.0, 0.25)]
+    assert roll_from_notes(tune.notes) == [(60, 64), (60, 64), (60,), (), (67,)]
+    for bad_pitch in (128, 60.5, "60", True):
+        with pytest.raises(ValueError, match=rf"r: step 2: {bad_pitch!r} is not a MIDI pitch"):
+            tune_from_roll([[60], [bad_pitch]], "r")
+    bad = tmp_path / "rolls.json"
+    bad.write_text('{"train": [[[60]], [60]]}', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"rolls.json: train piece 2 is not a list of time steps"):
+        load_roll_splits(bad)

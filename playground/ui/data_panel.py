@@ -361,7 +361,7 @@ class DataPanel(QWidget):
     # -- loading ---------------------------------------------------------------------------
 
     def choose_file(self):
-        path = dialogs.open_file(self, "Open a dataset", "Data (*.txt *.tsv *.csv *.mid *.midi);;All files (*)",
+        path = dialogs.open_file(self, "Open a dataset", "Data (*.txt *.tsv *.csv *.mid *.midi *.json);;All files (*)",
                                  kind="data")
         if path:
             self.open_path(path)
@@ -400,7 +400,7 @@ class DataPanel(QWidget):
         progress = self._progress = Progress()
         progress.changed.connect(lambda fraction, what: self._show_progress(request, source, fraction, what))
         path = Path(source)
-        if path.is_file() and path.suffix.lower() not in (".mid", ".midi"):
+        if path.is_file() and path.suffix.lower() not in (".mid", ".midi", ".json"):  # text files only
             run_job(lambda: quick_preview(source), lambda rows: self._show_quick(request, rows))
         music = self.music_choice()
         run_job(lambda: load_and_summarise(source, options, progress, music),
