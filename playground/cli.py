@@ -27,11 +27,6 @@ class Kept:
         self.text = "nothing was written"
 
 
-def _source_files(source: str) -> list[str]:
-    """The files a data source string reads (for "never write over an input")."""
-    return [part for part in str(source).split("::") if part]
-
-
 def _print_json(data) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
 
@@ -252,7 +247,7 @@ def train_request(args, out: str):
              "early_stopping": args.early_stopping, "mixed_precision": args.mixed_precision}
     return TrainRequest(source=args.source, out=str(out), data_options=_chosen_data_options(args),
                         music=_music_source_args(args), task=args.task, model=model, train=train,
-                        resume=args.resume, tensorboard=args.tensorboard)
+                        resume=args.resume, tensorboard=args.tensorboard, force=args.force)
 
 
 def _output(path, writes: str, **checks) -> Path:
@@ -267,10 +262,11 @@ def _output(path, writes: str, **checks) -> Path:
 
 
 def cmd_train(args) -> int:
+    from playground.paths import source_files
     from playground.training import events as ev
     from playground.training.session import TrainingSession
 
-    out = _output(args.out, "model", inputs=_source_files(args.source), force=args.force)
+    out = _output(args.out, "model", inputs=source_files(args.source), force=args.force)
     request = train_request(args, out)
     progress = _Progress(sys.stderr, args.json, args.interrupt, args.kept)
     session = TrainingSession(request, progress)

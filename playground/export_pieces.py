@@ -65,7 +65,7 @@ class UnigramSegmenter:
         ends = tf.TensorArray(tf.int32, size=0, dynamic_size=True, element_shape=[])
         _, ends = tf.while_loop(lambda end, _: end > 0, back, (chars, ends))
         piece_ends = tf.reverse(ends.stack(), [0])  # [P] char index where each piece ends
-        piece_starts = tf.concat([[0], piece_ends[:-1]], 0)
+        piece_starts = tf.concat([[0], piece_ends], 0)[:-1]  # [P] (also for P = 0: empty text)
         begin = tf.gather(bounds, piece_starts)
         pieces = tf.strings.substr(tf.fill(tf.shape(piece_ends), text), begin, tf.gather(bounds, piece_ends) - begin)
         return self.join_unknown_runs(pieces)

@@ -133,6 +133,11 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def source_files(source: str) -> list[str]:
+    """The files a data source string reads (for "never write over an input")."""
+    return [part for part in str(source).split("::") if part]
+
+
 def check_output(path: str | os.PathLike | None, writes: str, *, option: str = "--out", inputs=(),
                  force: bool = False) -> Path:
     """Checks that ``writes`` (model | midi | wav | export | table | png) may go to ``path``
@@ -155,6 +160,10 @@ def check_output(path: str | os.PathLike | None, writes: str, *, option: str = "
             _require_writable(ancestor, path)
             break
     kind = existing_kind(path)
+    if path.is_file() and not path.stat().st_mode & 0o222 and not force:
+        # A rename replaces it whatever its mode (and root writes anyway): the mode is the user's word.
+        raise PathRefused(f"{path}: is read-only; refused to replace it (make it writable, choose another "
+                          "path, or add --force)", forceable=True)
     if kind in ("missing",) or kind in REPLACEABLE[writes]:
         return path
     if kind == "special":

@@ -14,6 +14,7 @@ from playground.data.tasks import describe_tasks
 
 MIDI_SAMPLE = "midi:sample"
 DEFAULT_MUSIC_WINDOW = 256  # training pieces of a music corpus, in tokens (0: whole tunes)
+MUSIC_OPTIONS = ("encoding", "window", "include_drums", "transpose")  # how MIDI is read (load_music_corpus)
 
 # Training settings (CLI and app defaults) per built-in task, where the general defaults
 # below fall short of the quality bar; explicit flags always win.
@@ -27,7 +28,7 @@ def music_options(meta: dict | None) -> dict:
     """How a model's training data was read (encoding, window, drums, transposed copies),
     from its meta (models saved before drums and copies were recorded give fewer keys)."""
     extra = (meta or {}).get("extra", {}) or {}
-    return {key: extra[key] for key in ("encoding", "window", "include_drums", "transpose") if key in extra}
+    return {key: extra[key] for key in MUSIC_OPTIONS if key in extra}
 
 
 def music_request(corpus) -> dict:

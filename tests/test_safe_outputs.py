@@ -200,3 +200,28 @@ def test_app_export_onto_user_folder_keeps_its_files(qtbot, tmp_path, answers, t
     export_actions.save_model(window, str(plain))  # declined: the question is answered "no"
     assert plain.read_text() == "not a model"
     assert "Replace it anyway" in asked[-1][2]
+
+
+def test_the_api_refuses_what_the_cli_refuses_and_read_only_files_are_kept(tmp_path):
+    """One path: TrainRequest goes through the same output rules before any work."""
+    from playground.training.session import SessionError, TrainRequest, train
+
+    notes = tmp_path / "victim.txt"
+    notes.write_text("precious")
+    request = TrainRequest("digits:reverse", str(notes), model={"units": 8}, train={"epochs": 1},
+                           data_options={"task_size": 100})
+    with pytest.raises(PathRefused, match="refused to replace it"):
+        train(request, callback=lambda event: pytest.fail(f"work began: {event}"))
+    assert notes.read_text() == "precious"
+    tune = tmp_path / "tune.mid"
+    tune.write_bytes(b"MThd\x00\x00\x00\x06\x00\x01\x00\x01\x01\xe0")
+    tune.chmod(0o444)  # the user's word, even to root, whom the mode does not stop
+    with pytest.raises(PathRefused, match="tune.mid: is read-only"):
+        check_output(tune, "midi")
+    assert check_output(tune, "midi", force=True) == tune
+    for wrong, words in (({"out": None}, "TrainRequest.out must be a path"),
+                         ({"model": None}, "TrainRequest.model must be a dict"),
+                         ({"task": "translation"}, "TrainRequest.task must be translate or lm"),
+                         ({"music": {"encodng": "events"}}, "unknown music option(s) encodng")):
+        with pytest.raises(SessionError, match=words.replace("(", r"\(").replace(")", r"\)")):
+            TrainRequest(**{"source": "digits:copy", "out": "m.keras", **wrong})

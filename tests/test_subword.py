@@ -124,11 +124,14 @@ def test_subword_transformer_savedmodel_translates_like_the_predictor(subword_tr
     # ids in and out with the exported pieces (translate_ids), for callers with their own SentencePiece.
     texts.append("seven 丁")  # a character the model never saw
     expected.append(Predictor(subword_transformer).translate(texts[-1:])[0].text)
+    blanks = ["", "ten", "   "]  # one empty line must not fail a whole batch (a TF Serving request)
+    expected_blanks = [t.text for t in Predictor(subword_transformer).translate(blanks)]
     code = textwrap.dedent(f"""
         import json, sys
         import tensorflow as tf
         loaded = tf.saved_model.load(".")  # kept: its variables die with it
         strings = [t.decode("utf-8") for t in loaded.translate(tf.constant({texts!r}))["translation"].numpy()]
+        blanks = [t.decode("utf-8") for t in loaded.translate(tf.constant({blanks!r}))["translation"].numpy()]
         assert not any(name.startswith(("playground", "sentencepiece")) for name in sys.modules)
         import sentencepiece
         tokens = json.load(open("tokens.json"))
@@ -145,14 +148,15 @@ def test_subword_transformer_savedmodel_translates_like_the_predictor(subword_tr
             row = row[:row.index(2)] if 2 in row else row
             texts.append(target.decode_pieces([tokens["target"][i] for i in row if i > 3]))
         assert not any(name.startswith("playground") for name in sys.modules)
-        print(json.dumps([strings, texts]))
+        print(json.dumps([strings, texts, blanks]))
     """)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                             cwd=folder, env={"PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "2",
                                              "PYTHONNOUSERSITE": "1"})
     assert result.returncode == 0, result.stderr[-3000:]
-    strings, by_ids = json.loads(result.stdout.strip().splitlines()[-1])
+    strings, by_ids, blanks = json.loads(result.stdout.strip().splitlines()[-1])
     assert strings == expected and by_ids == expected[:-1]
+    assert blanks == expected_blanks  # as the Predictor: the empty source decodes like any other
     assert (folder / "README.txt").read_text().count("sentencepiece") >= 2
 
 
@@ -169,7 +173,7 @@ def test_graph_segmentation_equals_sentencepiece(kind):
     tokenizer = SubwordTokenizer.train(train, 60, kind)
     pieces = segmenter(tokenizer.processor, kind)
     segment = tf.function(pieces.segment)
-    texts = train[:40] + ["thematic hats", "  the   cat  ", "ça: 丁丁x the", "x", "zzz qq", "t"]
+    texts = train[:40] + ["thematic hats", "  the   cat  ", "ça: 丁丁x the", "x", "zzz qq", "t", "", "   "]
     for text in texts:
         got = [p.decode() for p in segment(escape(tf.constant([text]))[0]).numpy()]
         assert got == tokenizer.split(text), text

@@ -10,6 +10,7 @@ epochs, batch size and learning rate.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from playground.config import ModelConfig, TrainConfig
 from playground.training import events as ev
 
 EVALUATION_BATCH = 128
+TASKS = ("translate", "lm")
 
 
 class SessionError(ValueError):
@@ -37,6 +39,28 @@ class TrainRequest:
     resume: str | None = None  # a model file to continue: same data and architecture (see training.resume)
     backend: str | None = None  # Keras backend for a training child process (None: KERAS_BACKEND / default)
     tensorboard: str | None = None  # a folder for TensorBoard event files of this run (None: none)
+    force: bool = False  # replace a file at ``out`` that is not a model (never done unasked)
+
+    def __post_init__(self):
+        """A mistyped request fails here, naming the field, not deep inside a run."""
+        for name in ("source", "out"):
+            value = getattr(self, name)
+            if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+                raise SessionError(f"TrainRequest.{name} must be a path or name (a non-empty string), "
+                                   f"got {value!r}")
+        for name in ("data_options", "music", "model", "train"):
+            value = getattr(self, name)
+            if not isinstance(value, dict) and not (value is None and name == "data_options"):
+                raise SessionError(f"TrainRequest.{name} must be a dict of settings, got {value!r}")
+        if self.task not in (None, *TASKS):
+            raise SessionError(f"TrainRequest.task must be {' or '.join(TASKS)} (or None: from the source), "
+                               f"got {self.task!r}")
+        from playground.sources import MUSIC_OPTIONS
+
+        unknown = sorted(set(self.music) - set(MUSIC_OPTIONS))
+        if unknown:
+            raise SessionError(f"unknown music option(s) {', '.join(map(str, unknown))}; "
+                               f"valid options: {', '.join(MUSIC_OPTIONS)}")
 
 
 @dataclass
@@ -127,9 +151,12 @@ class TrainingSession:
         if self.train_config is not None:
             return
         from playground.data.source import DataOptions
+        from playground.paths import check_output, source_files
         from playground.sources import load_any_source
 
         request = self.request
+        # Before any work: a model replaces only a model (the CLI, the app and the API alike).
+        check_output(request.out, "model", inputs=source_files(request.source), force=request.force)
         meta = {}
         if request.resume:
             from playground.modelfile import load_model
