@@ -110,11 +110,14 @@ def test_cut_windows_start_on_events_and_cover_the_tune():
     assert sum(map(len, pieces)) >= len(seq) - 64  # only hold runs at cuts and a short tail are lost
     assert cut_windows([seq[:40]], 64, "melody") == [seq[:40]]
     assert cut_windows([seq], 0, "melody") == [seq]
+    assert sum(pieces, []) == seq  # each piece ends where the next can start: nothing lost
     events = ["vel5", "on60", "shift4", "off60", "on62", "shift2"] * 30
-    for p in cut_windows([events], 20, "events"):
-        assert p[0].startswith(("vel", "on"))
+    pieces = cut_windows([events], 20, "events")
+    assert all(p[0].startswith(("vel", "on")) and len(p) <= 20 for p in pieces)
+    assert sum(pieces, [])[:len(events) - 16] == events[:len(events) - 16]  # legato steps open with offs
     assert is_boundary(events, 6, "events") and not is_boundary(events, 3, "events")
-    assert not is_boundary(events, 4, "events")
+    assert is_boundary(events, 4, "events")  # after the step's offs: they close notes the last window saw
+    assert not is_boundary(["on60", "shift2", "off60", "on62", "on64"], 4, "events")  # mid-step: a chord split
     with pytest.raises(ValueError, match="at least"):
         cut_windows([seq], 4, "melody")
 

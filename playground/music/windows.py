@@ -19,24 +19,30 @@ def is_boundary(tokens: Sequence[str], i: int, encoding: str) -> bool:
     """Whether a window may start at index ``i``.
 
     melody: any token but a hold (a note start, or "off" = a rest starts);
-    events: the first token of a time step (right after a ``shift``) that starts a note
-    (``vel`` or ``on``), so a window never opens on the note-offs of notes it did not see.
+    events: the first note start (``vel`` or ``on``) of a time step, after the step's
+    note-offs (those end the previous window, which saw the notes they close).
     """
     if i == 0:
         return True
     if encoding == "melody":
         return tokens[i] != HOLD
-    return tokens[i - 1].startswith("shift") and tokens[i].startswith(("on", "vel"))
+    if not tokens[i].startswith(("on", "vel")):
+        return False
+    before = i - 1
+    while before >= 0 and tokens[before].startswith("off"):
+        before -= 1
+    return before >= 0 and tokens[before].startswith("shift")
 
 
 def cut_windows(seqs: Sequence[Sequence[str]], window: int, encoding: str,
                 min_length: int = MIN_WINDOW) -> list[list[str]]:
     """Consecutive, non-overlapping pieces of at most ``window`` tokens per sequence.
 
-    Each piece starts at the first boundary (see :func:`is_boundary`) at or after the
-    end of the previous one; tokens skipped to reach a boundary are left out. Pieces
-    shorter than ``min_length`` (the tail of a tune) are dropped unless the whole
-    sequence is that short. ``window`` 0 returns the sequences unchanged.
+    Each piece ends at the last boundary (see :func:`is_boundary`) that fits, so the next
+    one starts where it ends and no token is lost; only when no boundary lies within a
+    window are the tokens up to the next boundary left out. Pieces shorter than
+    ``min_length`` (the tail of a tune) are dropped unless the whole sequence is that
+    short. ``window`` 0 returns the sequences unchanged.
     """
     if window <= 0:
         return [list(s) for s in seqs]
@@ -50,10 +56,13 @@ def cut_windows(seqs: Sequence[Sequence[str]], window: int, encoding: str,
             continue
         start = 0
         while start < len(seq):
-            piece = seq[start:start + window]
-            if len(piece) >= min_length:
-                out.append(piece)
-            start += window
+            end = min(start + window, len(seq))
+            if end < len(seq):
+                end = next((k for k in range(end, start + min_length - 1, -1) if is_boundary(seq, k, encoding)),
+                           end)
+            if end - start >= min_length:
+                out.append(seq[start:end])
+            start = end
             while start < len(seq) and not is_boundary(seq, start, encoding):
                 start += 1
     return out
