@@ -163,7 +163,8 @@ def load_music_corpus(source: str, options: DataOptions, *, encoding: str = "mel
     try:
         music = load_music_source(source, encoding=encoding, include_drums=include_drums, progress=progress,
                                   transpose_augment=transpose, val_split=options.val_split,
-                                  test_split=options.test_split, seed=options.seed)
+                                  test_split=options.test_split, seed=options.seed,
+                                  max_tunes=options.max_samples, sample=options.sample)
     except (ValueError, FileNotFoundError) as exc:
         raise DataError(str(exc)) from exc
     if not music.train:

@@ -308,6 +308,8 @@ def test_every_bach_chorale_survives_the_event_encoding_and_a_midi_file(tmp_path
     summary = corpus.extra["summary"]
     assert summary["split_tunes"] == {"train": 229, "val": 76, "test": 77} and summary["split"] == "the dataset's own"
     assert [tokens for _, tokens in corpus.test] == [encode_events(t) for t in splits["test"]]
+    capped = load_any_source(str(path), DataOptions(max_samples=50), encoding="events").extra["summary"]
+    assert capped["split_tunes"] == {"train": 50, "val": 76, "test": 77}  # held-out splits stay whole
 
 
 def test_a_piano_roll_holds_repeats_as_one_note_and_names_a_bad_step(tmp_path):

@@ -298,10 +298,13 @@ def test_midi_sources_offer_their_own_choices_and_train_as_loaded(qtbot, tmp_pat
     form = panel.data_form
     assert form.isRowVisible(panel.music_row) and not form.isRowVisible(panel.level)
     assert not form.isRowVisible(panel.task_size) and not form.isRowVisible(panel.text_checks)
+    assert form.isRowVisible(panel.max_samples)  # tunes, for MIDI: never a hidden cap
     panel.encoding.setCurrentIndex(panel.encoding.findData("events"))
     panel.transpose.setChecked(True)
+    panel.max_samples.setValue(12)
     panel.load()
     qtbot.waitUntil(lambda: state.corpus is not None and not panel.loading, timeout=LONG)
+    assert state.corpus.extra["summary"]["tunes"] == 12
     assert music_request(state.corpus) == {"encoding": "events", "window": state.corpus.extra["window"],
                                            "include_drums": False, "transpose": True}
     assert any(t.startswith("on") for t in state.corpus.train[0][1])  # event tokens

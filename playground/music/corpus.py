@@ -64,6 +64,16 @@ def split_counts(n: int, val_split: float, test_split: float) -> tuple[int, int,
     return n - n_val - n_test, n_val, n_test
 
 
+def _at_most(tunes: list[Tune], count: int | None, sample: str, seed: int) -> list[Tune]:
+    """``count`` of ``tunes`` (all when None): the first, or a seeded random choice in file order."""
+    if count is None or len(tunes) <= count:
+        return tunes
+    if sample == "first":
+        return tunes[:count]
+    chosen = np.random.default_rng([seed, 1]).choice(len(tunes), count, replace=False)  # as for pairs
+    return [tunes[i] for i in np.sort(chosen)]
+
+
 def load_music_source(
     path_or_builtin: str,
     *,
@@ -73,6 +83,8 @@ def load_music_source(
     val_split: float = 0.1,
     test_split: float = 0.1,
     seed: int = 0,
+    max_tunes: int | None = None,
+    sample: str = "first",
     progress=None,
 ) -> MusicCorpus:
     """Load MIDI tunes, split them by tune, and encode them.
@@ -84,6 +96,9 @@ def load_music_source(
     that hold no (non-drum) notes, are listed in ``skipped``.
     Raises ValueError for an unknown encoding or when no tune loads, and
     FileNotFoundError for a missing path. ``progress(fraction, what)`` is called per file.
+    ``max_tunes`` keeps that many usable tunes, the first in file order or (``sample``
+    "random") a seeded choice; with the dataset's own split only training tunes are dropped,
+    so held-out figures stay comparable.
     """
     if encoding not in ENCODINGS:
         raise ValueError(f"unknown music encoding {encoding!r}; valid options: {', '.join(ENCODINGS)}")
@@ -112,7 +127,9 @@ def load_music_source(
     if dataset_split:  # as published, so held-out figures compare with others'
         kept = lambda name: [t for t in given_splits.get(name, []) if t.notes]  # noqa: E731
         tunes_train, tunes_val, tunes_test = kept("train"), kept("valid") or kept("val"), kept("test")
+        tunes_train = _at_most(tunes_train, max_tunes, sample, seed)
     else:
+        tunes = _at_most(tunes, max_tunes, sample, seed)
         n_train, n_val, _ = split_counts(len(tunes), val_split, test_split)
         order = np.random.default_rng(seed).permutation(len(tunes))
         pick = lambda idx: [tunes[i] for i in sorted(idx)]  # noqa: E731 -- keep file order within a split

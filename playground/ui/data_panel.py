@@ -102,7 +102,7 @@ class DataPanel(QWidget):
         self.max_samples = QSpinBox()
         self.max_samples.setRange(0, 10_000_000)
         self.max_samples.setSpecialValueText("all")
-        self.max_samples.setToolTip("Keep at most this many examples after filtering (0: all)")
+        self.max_samples.setToolTip("Keep at most this many examples after filtering, or tunes of MIDI (0: all)")
         self.sample = QComboBox()
         self.sample.addItem("first", "first")
         self.sample.addItem("random (seeded)", "random")
@@ -331,7 +331,7 @@ class DataPanel(QWidget):
         self.data_form.setRowVisible(self.header, sentences)
         # Only the choices that apply to this kind of source (MIDI has its own tokens).
         self.data_form.setRowVisible(self.music_row, music)
-        for widget in (self.level, self.text_checks, self.max_length, self.max_samples, self.sample):
+        for widget in (self.level, self.text_checks, self.max_length):
             self.data_form.setRowVisible(widget, not music)
         self.data_form.setRowVisible(self.subword_vocab, not music and self.level.currentText() == "subword")
         self.data_form.setRowVisible(self.task_size, source in BUILTIN_TASKS)
