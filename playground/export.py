@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from playground.inference import search
 from playground.atomic import atomic_replace_dir
+from playground.data import text as rules
 from playground.data.text import UNICODE_REPLACEMENTS
 from playground.data.vocab import END_ID, PAD_ID, UNK_ID, Vocabulary
 from playground.paths import mark_export
@@ -40,12 +41,32 @@ def _graph_tokenize(text, level: str):
 
 
 def _graph_detokenize(words, level: str):
+    """Ragged [B, T] tokens → [B] text, as :func:`playground.data.text.detokenize`."""
     if level == "char":
         return tf.strings.reduce_join(words, axis=1)
-    text = tf.strings.reduce_join(words, axis=1, separator=" ")
-    text = tf.strings.regex_replace(text, r" ([.,!?;:)])", r"\1")
-    text = tf.strings.regex_replace(text, r"\( ", "(")
-    return tf.strings.regex_replace(text, r"([\p{L}\p{N}_]) ' ([\p{L}\p{N}_])", r"\1'\2")
+    dense = words.to_tensor("")  # [B, T]
+    valid = tf.sequence_mask(words.row_lengths(), tf.shape(dense)[1])
+    glued = _graph_glued_left(dense)
+    return tf.strings.reduce_join(tf.where(glued | ~valid, dense, tf.strings.join([" ", dense])), axis=1)
+
+
+def _graph_glued_left(tokens):
+    """[B, T] word tokens ("" after the end) → [B, T] bool, as :func:`playground.data.text.glued_left`."""
+    edge = tf.fill([tf.shape(tokens)[0], 1], "")
+    before = tf.concat([edge, tokens[:, :-1]], 1)
+    after = tf.concat([tokens[:, 1:], edge], 1)
+    one_of = lambda t, options: tf.reduce_any(tf.equal(t[..., None], tf.constant(list(options))), -1)  # noqa: E731
+    number = lambda t: tf.strings.regex_full_match(t, "[0-9]+")  # noqa: E731
+    first = tf.equal(tf.cumsum(tf.ones_like(tokens, tf.int32), axis=1), 1)
+    quote = tf.equal(tokens, rules.QUOTE)
+    quotes_so_far = tf.cumsum(tf.cast(quote, tf.int32), axis=1)
+    opening, closing = quote & tf.equal(quotes_so_far % 2, 1), quote & tf.equal(quotes_so_far % 2, 0)
+    joiner = (one_of(tokens, rules.JOINERS) & tf.strings.regex_full_match(before, r".*[\p{L}\p{N}_]")
+              & tf.strings.regex_full_match(after, r"[\p{L}\p{N}_].*"))
+    joiner |= one_of(tokens, rules.NUMBER_JOINERS) & number(before) & number(after)
+    joins_next = opening | joiner
+    from_before = tf.concat([tf.zeros_like(edge, tf.bool), joins_next[:, :-1]], 1)
+    return first | closing | one_of(tokens, rules.CLOSING) | one_of(before, rules.OPENING) | joiner | from_before
 
 
 def build_translate_fn(model):

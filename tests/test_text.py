@@ -116,3 +116,33 @@ def test_char_round_trip(text):
 def test_word_tokens_contain_no_whitespace(text):
     for token in tokenize(text, "word"):
         assert token and not token.isspace()
+
+
+AS_WRITTEN = ["six thousand nine hundred forty-three", "peut-être", "Qu'est-ce que c'est ?", "It costs $5.50.",
+              '"Hi," he said.', 'He said "no" and "yes".', "Meet at 10:30, ok?", "1,000 people", "and/or",
+              "50% off [sic] {x}", "Tom's (big) dog.", "#1 fan", "rock'n'roll"]
+WORD_CASES = AS_WRITTEN + ["- Yes - no -", '"', 'a "', "", "x ' ", "3 . . 4"]  # the rules' edges too
+
+
+@pytest.mark.parametrize("sentence", AS_WRITTEN)
+def test_word_output_reads_as_written(sentence):
+    """Hyphens, decimals, times, currencies and quotes join as in the data (the tokens keep no spacing)."""
+    expected = sentence.replace(" ?", "?")  # French spacing before "?" is not kept
+    assert detokenize(tokenize(sentence, "word"), "word") == expected
+
+
+def test_graph_detokenize_equals_python_on_every_rule():
+    """A SavedModel's word output (graph ops) equals the Predictor's (Python), Tatoeba lines included."""
+    tf = pytest.importorskip("tensorflow")
+    from pathlib import Path
+
+    from playground.export import _graph_detokenize
+
+    lines = list(WORD_CASES)
+    shared = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "tatoeba" / "tatoeba-eng-fra.txt"
+    if shared.is_file():  # real punctuation, both languages; optional: a fresh clone has only the cases
+        with shared.open(encoding="utf-8") as handle:
+            lines += [side for _, line in zip(range(400), handle) for side in line.rstrip("\n").split("\t")[:2]]
+    token_lists = [tokenize(normalize(line), "word") for line in lines]
+    got = _graph_detokenize(tf.ragged.constant(token_lists, dtype=tf.string), "word").numpy()
+    assert [g.decode("utf-8") for g in got] == [detokenize(t, "word") for t in token_lists]

@@ -53,10 +53,14 @@ _NEEDS_COLLAPSE = re.compile(f"[{_ASCII_WHITESPACE}]{{2}}|[\t\n\r\f\v]")
 WORD_PATTERN = r"\w+|[^\w\s]"
 
 _WORD_RE = re.compile(WORD_PATTERN)
-# Detokenisation rules (word level): glue punctuation back to its neighbour.
-_SPACE_BEFORE_CLOSING = re.compile(r" ([.,!?;:)])")
-_SPACE_AFTER_OPENING = re.compile(r"\( ")
-_SPACED_APOSTROPHE = re.compile(r"(?<=\w) ' (?=\w)")
+# Detokenisation (word level): which tokens join their left neighbour with no space. The
+# same rules run as graph ops in a SavedModel (playground.export), so they are token tests,
+# not regexes over the text.
+CLOSING = (".", ",", "!", "?", ";", ":", ")", "]", "}", "%")  # no space before
+OPENING = ("(", "[", "{", "$", "£", "¥", "#")  # no space after
+JOINERS = ("'", "-", "/")  # no space on either side between two words: don't, forty-three, and/or
+NUMBER_JOINERS = (".", ",", ":")  # between two numbers: 5.50, 1,000, 10:30
+QUOTE = '"'  # odd ones open (no space after), even ones close (no space before)
 
 
 def _check_level(level: str) -> None:
@@ -110,9 +114,9 @@ def detokenize(tokens: list[str], level: str) -> str:
     """Join tokens back into a readable string.
 
     Char level is the exact inverse of ``tokenize``; subword level joins pieces, "▁" as a
-    space (the inverse of the vocabulary's ``split``). Word level joins with
-    spaces, then removes the space before closing punctuation and after
-    "(", and the spaces around an apostrophe between two word characters.
+    space (the inverse of the vocabulary's ``split``). Word level joins with spaces except
+    where :func:`glued_left` says a token joins its left neighbour ("forty-three",
+    "don't", "$5.50", "(yes)", '"Hi," he said.').
     """
     _check_level(level)
     if level == "char":
@@ -120,7 +124,35 @@ def detokenize(tokens: list[str], level: str) -> str:
     if level == "subword":  # what SentencePiece's decode does without byte fallback
         text = "".join(tokens).replace(SUBWORD_SPACE, " ")
         return text[1:] if text[:1] == " " else text
-    text = " ".join(tokens)
-    text = _SPACE_BEFORE_CLOSING.sub(r"\1", text)
-    text = _SPACE_AFTER_OPENING.sub("(", text)
-    return _SPACED_APOSTROPHE.sub("'", text)
+    return "".join(token if glue else " " + token for token, glue in zip(tokens, glued_left(tokens)))
+
+
+def _wordlike(token: str, at: int) -> bool:
+    return bool(token) and (token[at].isalnum() or token[at] == "_")
+
+
+def _number(token: str) -> bool:
+    return token.isascii() and token.isdigit()
+
+
+def glued_left(tokens: list[str]) -> list[bool]:
+    """Word tokens → for each, whether it joins the token before it with no space (the first: True)."""
+    glued = [i == 0 for i in range(len(tokens))]
+    quotes = 0
+    for i, token in enumerate(tokens):
+        before = tokens[i - 1] if i else ""
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token == QUOTE:
+            quotes += 1
+            if quotes % 2:  # opening: the next token joins it
+                if after:
+                    glued[i + 1] = True
+            else:
+                glued[i] = True
+        if token in CLOSING or before in OPENING:
+            glued[i] = True
+        if token in JOINERS and _wordlike(before, -1) and _wordlike(after, 0):
+            glued[i] = glued[i + 1] = True
+        if token in NUMBER_JOINERS and _number(before) and _number(after):
+            glued[i] = glued[i + 1] = True
+    return glued
