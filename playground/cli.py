@@ -365,7 +365,8 @@ def cmd_translate(args) -> int:
         _print_json([{"input": text, "output": r.text, "score": r.score, "score_kind": score_kind,
                       "log_probability": r.log_probability, "unknown": r.unknown,
                       "n_best": [{"output": o, "score": s} for o, s in r.n_best], "sentences": r.pieces}
-                     if r is not None else {"input": text, "output": "", "score": None, "n_best": []}
+                     if r is not None else {"input": text, "output": "", "score": None, "score_kind": score_kind,
+                                            "log_probability": None, "unknown": [], "n_best": [], "sentences": 0}
                      for text, r in ((text, results.get(i)) for i, text in enumerate(texts))])
         return 0
     for i in range(len(texts)):
@@ -457,6 +458,7 @@ def cmd_export(args) -> int:
 def cmd_info(args) -> int:
     from playground.backend.selection import requested_backend
     from playground.modelfile import read_meta
+    from playground.sources import music_options
 
     meta = read_meta(args.model)
     info = {
@@ -475,6 +477,9 @@ def cmd_info(args) -> int:
         "test_items": len(meta.get("test_examples", [])),
         "history": [{k: v for k, v in e.items() if k != "samples"} for e in meta.get("history", {}).get("epochs", [])],
     }
+    music = music_options(meta)
+    if music:  # how a music model reads MIDI: what generate, evaluate and resume use
+        info["music"] = music
     if args.json:
         _print_json(info)
     else:

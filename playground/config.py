@@ -45,8 +45,11 @@ def _is_number(value) -> bool:
 
 
 def _check_range(field: str, value, low, high) -> None:
-    if not _is_number(value) or not (low <= value <= high):
-        raise ConfigError(f"{field} must be between {low} and {high}, got {value!r}")
+    """``value`` in [low, high]; a whole number where the bounds are (2.0 epochs is a mistake)."""
+    whole = isinstance(low, int) and isinstance(high, int)
+    if not _is_number(value) or (whole and not isinstance(value, int)) or not (low <= value <= high):
+        raise ConfigError(f"{field} must be {'a whole number ' if whole else ''}between {low} and {high}, "
+                          f"got {value!r}")
 
 
 @dataclass(frozen=True)

@@ -53,3 +53,25 @@ def output_length(max_target_length: int, source_width: int) -> int:
     """Output tokens a decode allows for sources ``source_width`` tokens wide: room for outputs
     a little longer than any seen in training (``max_target_length``)."""
     return int(max(max(int(max_target_length), 1), int(source_width)) * 1.5) + 2
+
+
+def check_texts(texts, what: str = "texts") -> list[str]:
+    """``texts`` as a list of strings. A bare string is refused: iterated, it would be
+    translated one character at a time."""
+    if isinstance(texts, (str, bytes)):
+        raise TypeError(f"{what} must be a list of strings, got one string; write [{texts[:30]!r}]")
+    try:
+        texts = list(texts)
+    except TypeError:
+        raise TypeError(f"{what} must be a list of strings, got {type(texts).__name__}") from None
+    for number, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"{what}[{number}] must be a string, got {type(text).__name__} {text!r}")
+    return texts
+
+
+def check_tokens(tokens, what: str = "seed_tokens") -> list[str]:
+    """Seed tokens as a list of strings (None: none); a bare string would be split into characters."""
+    if tokens is None:
+        return []
+    return check_texts(tokens, what)

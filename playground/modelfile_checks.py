@@ -43,6 +43,19 @@ class ModelFileError(ValueError):
 
 # -- the zip ------------------------------------------------------------------------------
 
+def _folder_kind(path: Path) -> str:
+    """What a folder given as a model is: one of our exports says its format and model."""
+    from playground.paths import EXPORT_MARKER
+
+    try:
+        marker = json.loads((path / EXPORT_MARKER).read_text(encoding="utf-8"))
+        kind = {"onnx": "an ONNX", "tflite": "a LiteRT (TFLite)", "savedmodel": "a SavedModel"}[marker["format"]]
+        made_from = f" of {marker['model']}" if marker.get("model") else ""
+        return f"{kind} export{made_from} (a folder: its README.txt says how to use it)"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "a folder"
+
+
 def check_archive(path: Path) -> zipfile.ZipFile:
     """Opens ``path`` as a zip after checking what it is and its member table → the open
     ``ZipFile`` (the caller closes it). Nothing is inflated."""
@@ -50,7 +63,7 @@ def check_archive(path: Path) -> zipfile.ZipFile:
     if special:
         raise ModelFileError(f"{path}: is {special}, not a model file")
     if path.is_dir():
-        raise ModelFileError(f"{path}: is a directory (a SavedModel export?), expected a model file")
+        raise ModelFileError(f"{path}: is {_folder_kind(path)}; expected a model file (.keras)")
     if not path.exists():
         raise ModelFileError(f"{path}: no such file")
     try:

@@ -137,9 +137,11 @@ def test_evaluate_on_a_file_counts_its_unusable_lines(trained, tmp_path, capsys)
 
 def test_translate_args_stdin_and_n_best(trained, capsys):
     out, _ = trained
-    assert main(["translate", str(out), "123", "4567", "12a", "--json"]) == 0
+    assert main(["translate", str(out), "123", "4567", "12a", " ", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert [r["input"] for r in rows] == ["123", "4567", "12a"]
+    assert [r["input"] for r in rows] == ["123", "4567", "12a", " "]
+    assert set(rows[3]) == set(rows[0]) and rows[3]["output"] == ""  # a blank input: the same fields
+    rows = rows[:3]
     assert rows[2]["unknown"] == ["a"]
     assert [r["score_kind"] for r in rows] == ["log-probability"] * 3
     assert all(r["score"] == r["log_probability"] for r in rows)

@@ -35,6 +35,11 @@ def test_train_config_validation():
         TrainConfig(device="tpu")
     with pytest.raises(ConfigError):
         TrainConfig(learning_rate=0)
+    with pytest.raises(ConfigError, match="epochs must be a whole number between 1 and 100000, got 2.0"):
+        TrainConfig(epochs=2.0)  # failed deep in training, naming no field
+    with pytest.raises(ConfigError, match="units must be a whole number"):
+        ModelConfig(units=16.0)
+    assert ModelConfig(dropout=0.5).dropout == 0.5  # a real-valued range stays real
 
 
 def test_round_trip_and_unknown_fields():

@@ -192,6 +192,13 @@ def test_bad_requests(trained, sample_corpus):
     lo, hi = sample_corpus.extra["pitch_range"]
     with pytest.raises(MusicGenerationError, match="outside the training pitch range"):
         generate_music(trained, seed_pitch=lo - 13, length=8)
+    from playground.music.encoding import token_pitch
+
+    seen = {token_pitch(t) for t in sample_corpus.target_vocab.tokens} - {None}
+    gap = next((p for p in range(lo, hi + 1) if p not in seen), None)
+    if gap is not None:  # inside the range, yet no note of the tunes starts on it
+        with pytest.raises(MusicGenerationError, match=rf"\({gap}\) never starts a note .* the nearest it knows"):
+            generate_music(trained, seed_pitch=gap, length=8)
     with pytest.raises(MusicGenerationError):
         generate_music(trained, seed_pitch=60, length=8, bars=2)
     with pytest.raises(MusicGenerationError):
@@ -268,6 +275,9 @@ def test_cli_train_and_generate(tmp_path, capsys):
                  "--epochs", "1", "--batch-size", "16", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["status"] == "done" and out["test_metrics"]["perplexity"] > 1
+    assert main(["info", str(model), "--json"]) == 0  # how it reads MIDI is part of what it is
+    assert json.loads(capsys.readouterr().out)["music"] == {"encoding": "melody", "window": 256,
+                                                            "include_drums": False, "transpose": False}
     mid, wav = tmp_path / "tune.mid", tmp_path / "tune.wav"
     assert main(["generate", str(model), "--seed", "72", "--length", "64", "--out", str(mid),
                  "--wav", str(wav), "--json"]) == 0

@@ -151,7 +151,8 @@ def test_music_language_model_exports_and_samples_a_midi_file(music_model, tmp_p
         tokens, _ = model.generate_tokens({seed!r}, length=24, top_k=1, seed=0)
         sampled, _ = model.generate_tokens({seed!r}, length=40, temperature=1.0, top_k=8, seed=3)
         again, _ = model.generate_tokens({seed!r}, length=40, temperature=1.0, top_k=8, seed=3)
-        path = model.generate_midi({str(tmp_path / "tune.mid")!r}, seed_tokens={seed!r}, length=48, top_k=8, seed=1)
+        path = model.generate_midi({str(tmp_path / "tune.mid")!r}, seed_tokens={seed!r}, length=48, top_k=8, top_p=0.9,
+                                   seed=1)
         try:  # a file of another kind is never replaced without force
             model.generate_midi({str(tmp_path / "notes.txt")!r}, length=8)
             refused = ""

@@ -49,11 +49,11 @@ MALFORMED = [
     (_set(["history"], "none"), "meta.history is str"),
     (_set(["history", "epochs"], [1, 2]), "history.epochs must hold objects"),
     (_set(["history", "batch_loss"], ["x"]), "batch_loss must hold numbers"),
-    (_set(["train_config"], {"epochs": "ten"}), "epochs must be between"),
+    (_set(["train_config"], {"epochs": "ten"}), "epochs must be a whole number between"),
     (_set(["data_options"], []), "meta.data_options is list"),
     (_set(["test_examples"], [["1", "2"]]), "test_examples must be pairs of token lists"),
     (_set(["task"], "lm"), "task 'lm' does not fit"),
-    (lambda c: c["config"]["model_config"].update(units="many"), "units must be between"),
+    (lambda c: c["config"]["model_config"].update(units="many"), "units must be a whole number between"),
     (lambda c: c["config"].pop("model_config") and None, "model_config is missing"),
 ]
 

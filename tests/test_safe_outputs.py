@@ -41,6 +41,8 @@ def test_export_over_a_file_needs_force_and_then_replaces_it(tiny_model_file, tm
     assert "--force" in capsys.readouterr().err and target.read_text() == "my notes"
     assert main(["export", str(tiny_model_file), "--out", str(target), "--force"]) == 0
     assert (target / "saved_model.pb").is_file() and (target / EXPORT_MARKER).is_file()
+    assert main(["info", str(target)]) == 2  # an export is named as one, not guessed at
+    assert f"is a SavedModel export of {tiny_model_file}" in capsys.readouterr().err
     # An export of ours is replaced without --force, atomically, and nothing is left beside it.
     assert main(["export", str(tiny_model_file), "--out", str(target)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

@@ -218,3 +218,22 @@ def test_the_cli_says_which_recommendations_a_sentence_file_brought(pairs_checkp
     note = capsys.readouterr().err
     assert note.startswith(f"note: {pairs}: sentence pairs, so the recommended mode transformer, batch size 128")
     assert "label smoothing 0.1" in note and "optimizer" not in note and "tokens" not in note  # chosen: not named
+
+
+def test_api_mistakes_are_named_not_half_done(tiny_model):
+    """A string where a list belongs would be translated character by character; a path where a
+    model belongs, or generating from a translation model, fails deep inside: all are named."""
+    from playground.inference.predictor import Predictor
+
+    predictor = Predictor(tiny_model)
+    with pytest.raises(TypeError, match=r"texts must be a list of strings, got one string; write \['31415'\]"):
+        predictor.translate("31415")
+    with pytest.raises(TypeError, match=r"texts\[1\] must be a string, got int 31415"):
+        predictor.translate(["1", 31415])
+    with pytest.raises(TypeError, match=r"Predictor\(playground.modelfile.load_model\(path\)\)"):
+        Predictor("model.keras")
+    with pytest.raises(ValueError, match="This is a translation model"):
+        predictor.generate("12")
+    with pytest.raises(TypeError, match="seed_tokens must be a list of strings, got one string"):
+        predictor.generate_tokens("p60", length=2)
+    assert [t.text for t in predictor.translate(("12", "34"))] == [t.text for t in predictor.translate(["12", "34"])]

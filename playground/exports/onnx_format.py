@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 from pathlib import Path
 
 from playground.exports.graphs import build_graphs
@@ -16,21 +17,23 @@ def _converter():
     """tf2onnx, patched for numpy 2 as Keras's own ONNX export patches it, without its
     reshape optimizer (it merges the Dense layers' reshapes with the attention heads'
     split and feeds the split the wrong shape: a wrong graph, found by the export test)."""
-    import tf2onnx
-    import tf2onnx.optimizer as optimizers
+    with warnings.catch_warnings():  # the patch's own probe of np.object warns on every export
+        warnings.filterwarnings("ignore", category=FutureWarning, message=".*np.object.*")
+        import tf2onnx
+        import tf2onnx.optimizer as optimizers
 
-    try:
-        from keras.src.export.tf2onnx_lib import patch_tf2onnx
+        try:
+            from keras.src.export.tf2onnx_lib import patch_tf2onnx
 
-        patch_tf2onnx()
-    except ImportError:  # a Keras without the patch: tf2onnx itself may support numpy 2 by then
-        pass
-    removed = optimizers._optimizers.pop("reshape_optimizer", None)
-    try:
-        yield tf2onnx
-    finally:
-        if removed is not None:
-            optimizers._optimizers["reshape_optimizer"] = removed
+            patch_tf2onnx()
+        except ImportError:  # a Keras without the patch: tf2onnx itself may support numpy 2 by then
+            pass
+        removed = optimizers._optimizers.pop("reshape_optimizer", None)
+        try:
+            yield tf2onnx
+        finally:
+            if removed is not None:
+                optimizers._optimizers["reshape_optimizer"] = removed
 
 
 def _rename_outputs(proto, names: list[str]) -> None:

@@ -293,9 +293,13 @@ def generate_music(model, *, seed_pitch: int | str | None = None, primer: Tune |
         pitch = parse_pitch(seed_pitch)
         prefix = info.seed_tokens(pitch)
         if any(t not in vocab for t in prefix if token_pitch(t) is not None):
-            raise MusicGenerationError(
-                f"seed note {pitch_name(pitch)} ({pitch}) is outside the training pitch range "
-                f"{pitch_name(lo)}..{pitch_name(hi)} ({lo}..{hi})")
+            where = ("is outside the training pitch range" if not lo <= pitch <= hi else
+                     "never starts a note in the training tunes (the model has no token for it); the range is")
+            seen = sorted({p for t in vocab.tokens if (p := token_pitch(t)) is not None})
+            near = min(seen, key=lambda p: abs(p - pitch)) if seen else None
+            hint = f"; the nearest it knows is {pitch_name(near)} ({near})" if near is not None else ""
+            raise MusicGenerationError(f"seed note {pitch_name(pitch)} ({pitch}) {where} "
+                                       f"{pitch_name(lo)}..{pitch_name(hi)} ({lo}..{hi}){hint}")
         prefix = [t for t in prefix if t in vocab]  # an unseen velocity bin is simply left out
         seed_label = f"{pitch_name(pitch)} ({pitch})"
     else:

@@ -16,8 +16,8 @@ from keras import ops
 from playground.inference import search
 from playground.data.text import detokenize
 from playground.data.vocab import END_ID, Vocabulary
-from playground.limits import (MAX_GENERATED_TOKENS, MAX_SENTENCES, check_beam, check_sampling, max_input_tokens,
-                               output_length)
+from playground.limits import (MAX_GENERATED_TOKENS, MAX_SENTENCES, check_beam, check_sampling, check_texts,
+                               check_tokens, max_input_tokens, output_length)
 from playground.data.batching import encode_token_lists, text_tokens
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;:。！？])\s+")
@@ -48,6 +48,9 @@ class Predictor:
     """Translation and generation for one model (thread-compatible; one call at a time)."""
 
     def __init__(self, model):
+        if not hasattr(model, "meta") or not hasattr(model, "config"):
+            raise TypeError(f"Predictor needs a loaded model, got {type(model).__name__} {model!r:.60}; "
+                            "write Predictor(playground.modelfile.load_model(path))")
         meta = model.meta
         self.model = model
         self.config = model.config
@@ -127,6 +130,7 @@ class Predictor:
         An input over ``max_input_tokens`` is translated sentence by sentence (the pieces'
         outputs joined, no attention map); InputTooLong when that cannot be done.
         """
+        texts = check_texts(texts)
         if not texts:
             return []
         check_beam(beam_width, n_best)
@@ -193,7 +197,7 @@ class Predictor:
         is the input and the seed a forced output prefix.
         """
         check_sampling(length=length, temperature=temperature, top_k=top_k, top_p=top_p)
-        seed_tokens = list(seed_tokens or [])
+        seed_tokens = check_tokens(seed_tokens)
         prefix, unknown = self.target_vocab.encode_with_unknowns(seed_tokens)
         if len(prefix) > MAX_GENERATED_TOKENS:
             raise ValueError(f"the seed is {len(prefix):,} tokens; at most {MAX_GENERATED_TOKENS:,} are used")
@@ -210,6 +214,11 @@ class Predictor:
 
     def generate(self, seed_text: str = "", **kwargs) -> tuple[str, list[str]]:
         """Text generation from ``seed_text`` → (text including the seed, unknown seed tokens)."""
+        if not self.is_lm:
+            raise ValueError("This is a translation model: it translates (Predictor.translate); generating "
+                             "needs a language model (trained with task lm)")
+        if not isinstance(seed_text, str):
+            raise TypeError(f"seed_text must be a string, got {type(seed_text).__name__} {seed_text!r}")
         seed_tokens = self.tokenize(seed_text, self.target_vocab) if seed_text else []
         if self.level == "char" and seed_text[-1:].isspace():
             seed_tokens.append(" ")  # normalising strips it, but a primer's final space matters

@@ -5,6 +5,8 @@ Every layer is registered for Keras serialization with a complete ``get_config``
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 from keras import ops
 
@@ -12,6 +14,9 @@ from playground.backend.rnn import lstm_route, masked_lstm
 from playground.config import ATTENTIONS
 
 PACKAGE = "playground"
+# Attention over a one-token input (a number at word level) is a softmax over one position:
+# weight 1, as it should be. Keras warns about it on every such decode.
+warnings.filterwarnings("ignore", message="You are using a softmax over axis", category=UserWarning)
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)

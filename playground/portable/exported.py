@@ -10,7 +10,8 @@ import numpy as np
 from playground.data.batching import encode_token_lists, text_tokens
 from playground.data.subword import SubwordError
 from playground.data.vocab import Vocabulary
-from playground.limits import DEFAULT_LENGTH_PENALTY, check_beam, check_sampling, max_input_tokens, output_length
+from playground.limits import (DEFAULT_LENGTH_PENALTY, check_beam, check_sampling, check_texts, check_tokens,
+                               max_input_tokens, output_length)
 from playground.portable.decoding import Decoder
 from playground.portable.manifest import ExportFolderError, read_manifest
 from playground.portable.runtime import open_graphs
@@ -80,6 +81,7 @@ class ExportedModel:
 
     def translate(self, texts: list[str], *, beam_width: int = 1, n_best: int = 1) -> list[ExportedTranslation]:
         """Greedy (``beam_width`` 1) or beam search, one result per text."""
+        texts = check_texts(texts)
         if not texts:
             return []
         check_beam(beam_width, n_best)
@@ -99,7 +101,10 @@ class ExportedModel:
                         top_k: int = 0, top_p: float = 1.0, seed: int = 0) -> tuple[list[str], list[str]]:
         """Samples ``length`` tokens after ``seed_tokens`` (a primer) → (all tokens, unknown seed tokens)."""
         check_sampling(length=length, temperature=temperature, top_k=top_k, top_p=top_p)
-        prefix, unknown = self.target_vocab.encode_with_unknowns(list(seed_tokens or []))
+        if not self.is_lm:
+            raise ValueError("This is a translation model: it translates (translate); generating needs a "
+                             "language model")
+        prefix, unknown = self.target_vocab.encode_with_unknowns(check_tokens(seed_tokens))
         source = np.zeros((1, 1), np.int32)
         out = self.decoder.sample(source, len(prefix) + length, prefix, temperature=temperature, top_k=top_k,
                                   top_p=top_p, seed=seed)[0]
@@ -107,6 +112,8 @@ class ExportedModel:
 
     def generate(self, seed_text: str = "", **kwargs) -> str:
         """Text from ``seed_text`` (a text language model) → the text, seed included."""
+        if not isinstance(seed_text, str):
+            raise TypeError(f"seed_text must be a string, got {type(seed_text).__name__} {seed_text!r}")
         seed = text_tokens(seed_text, self.target_vocab, lowercase=self.lowercase,
                            normalize_unicode=self.normalize_unicode) if seed_text else []
         if self.level == "char" and seed_text[-1:].isspace():
@@ -115,7 +122,8 @@ class ExportedModel:
         return self.target_vocab.join(tokens)
 
     def generate_midi(self, path: str | Path, *, seed_tokens: list[str] | None = None, length: int = 64,
-                      temperature: float = 1.0, top_k: int = 0, seed: int = 0, force: bool = False) -> Path:
+                      temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, seed: int = 0,
+                      force: bool = False) -> Path:
         """A music language model's tune, sampled after ``seed_tokens``, written as a MIDI file.
         ``path`` may replace a MIDI or WAV file; anything else only with ``force`` (PathRefused)."""
         from playground.paths import check_output
@@ -128,7 +136,8 @@ class ExportedModel:
         from playground.music.midi_io import write_midi
         from playground.music.notes import Tune
 
-        tokens, _ = self.generate_tokens(seed_tokens, length=length, temperature=temperature, top_k=top_k, seed=seed)
+        tokens, _ = self.generate_tokens(seed_tokens, length=length, temperature=temperature, top_k=top_k,
+                                         top_p=top_p, seed=seed)
         notes = decode(tokens, music["encoding"], steps_per_beat=int(music["steps_per_beat"]))
         tune = Tune(name="generated", notes=notes, tempo_bpm=float(music["tempo_bpm"]),
                     time_signature=tuple(music["time_signature"]))
