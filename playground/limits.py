@@ -7,6 +7,7 @@ refused with a message naming the parameter, never left to run for minutes.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -17,6 +18,30 @@ DEFAULT_LENGTH_PENALTY = 0.6  # beam search's GNMT length penalty exponent
 MAX_SENTENCES = 64  # pieces of one over-long input translated one by one
 MAX_STDIN_LINE_CHARS = 100_000  # one line read from standard input
 MAX_TASK_SIZE = 1_000_000  # pairs generated for a built-in task (the app's field allows as many)
+_SENTENCE_END = re.compile(r"(?<=[.!?;:。！？])\s+")
+
+
+class InputTooLong(ValueError):
+    """An input longer than the model can translate; the message says the limit and
+    ``index`` which of the texts given to ``translate`` it is."""
+
+    index: int = 0
+
+
+def sentence_pieces(text: str, count_tokens, max_tokens: int, max_source_length: int, level: str) -> list[str]:
+    """``text`` as pieces a model can take: itself when ``count_tokens(text)`` is at most
+    ``max_tokens``, else its sentences. Raises InputTooLong when a sentence alone is over the
+    limit or there are more than MAX_SENTENCES (the app, the CLI and the exports alike)."""
+    if count_tokens(text) <= max_tokens:
+        return [text]
+    pieces = [p for p in _SENTENCE_END.split(text.strip()) if p.strip()]
+    if len(pieces) > MAX_SENTENCES or max(count_tokens(p) for p in pieces) > max_tokens:
+        unit = {"char": "characters", "word": "words"}.get(level, "pieces")
+        raise InputTooLong(
+            f"input too long: {count_tokens(text):,} {unit}; this model was trained on inputs of "
+            f"up to {max_source_length} {unit} and translates at most {max_tokens} at "
+            f"once (longer text is translated sentence by sentence, up to {MAX_SENTENCES} sentences)")
+    return pieces
 
 
 def _is_whole(value) -> bool:

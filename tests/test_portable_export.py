@@ -70,6 +70,7 @@ def test_onnx_decodes_every_mode_like_the_predictor(corpus, trained, tmp_path):
 
     texts = ["".join(source) for source, _ in corpus.raw_test][:100]
     assert len(texts) == 100
+    texts.append(". ".join(["1234567", "7654321", "5555", "98765", "12"]) + ".")  # over the limit: by sentence
     expected = {}
     for mode in MODES:
         model = trained(mode)
@@ -80,6 +81,7 @@ def test_onnx_decodes_every_mode_like_the_predictor(corpus, trained, tmp_path):
         greedy = [t.text for t in predictor.translate(texts)]
         beams = [t.n_best for t in predictor.translate(texts[:20], beam_width=4, n_best=3)]
         expected[mode] = (greedy, beams)
+        assert predictor.translate(texts[-1:])[0].pieces == 5, mode
         assert len(set(greedy)) > 10, f"{mode}: outputs barely depend on the input; the comparison would be weak"
     got = run_portable(f"""
         import json

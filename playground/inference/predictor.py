@@ -7,7 +7,6 @@ all translate and generate through it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,18 +15,10 @@ from keras import ops
 from playground.inference import search
 from playground.data.text import detokenize
 from playground.data.vocab import END_ID, Vocabulary
-from playground.limits import (MAX_GENERATED_TOKENS, MAX_SENTENCES, check_beam, check_sampling, check_texts,
-                               check_tokens, max_input_tokens, output_length)
+from playground.limits import (MAX_GENERATED_TOKENS, InputTooLong, check_beam, check_sampling, check_texts,
+                               check_tokens, max_input_tokens, output_length, sentence_pieces)
 from playground.data.batching import encode_token_lists, text_tokens
 
-_SENTENCE_END = re.compile(r"(?<=[.!?;:。！？])\s+")
-
-
-class InputTooLong(ValueError):
-    """An input longer than the model can translate; the message says the limit and
-    ``index`` which of the texts given to :meth:`Predictor.translate` it is."""
-
-    index: int = 0
 
 
 @dataclass
@@ -111,17 +102,8 @@ class Predictor:
     def split_long(self, text: str) -> list[str]:
         """``text`` as pieces the model can take: itself when short enough, else its sentences.
         Raises InputTooLong when a sentence alone is over the limit."""
-        if len(self.source_tokens(text)) <= self.max_input_tokens:
-            return [text]
-        pieces = [p for p in _SENTENCE_END.split(text.strip()) if p.strip()]
-        longest = max(len(self.source_tokens(p)) for p in pieces)
-        if len(pieces) > MAX_SENTENCES or longest > self.max_input_tokens:
-            unit = {"char": "characters", "word": "words"}.get(self.level, "pieces")
-            raise InputTooLong(
-                f"input too long: {len(self.source_tokens(text)):,} {unit}; this model was trained on inputs of "
-                f"up to {self.config.max_source_length} {unit} and translates at most {self.max_input_tokens} at "
-                f"once (longer text is translated sentence by sentence, up to {MAX_SENTENCES} sentences)")
-        return pieces
+        return sentence_pieces(text, lambda piece: len(self.source_tokens(piece)), self.max_input_tokens,
+                               self.config.max_source_length, self.level)
 
     def translate(self, texts: list[str], *, beam_width: int = 1, n_best: int = 1,
                   max_length: int | None = None) -> list[Translation]:

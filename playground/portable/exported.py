@@ -10,8 +10,8 @@ import numpy as np
 from playground.data.batching import encode_token_lists, text_tokens
 from playground.data.subword import SubwordError
 from playground.data.vocab import Vocabulary
-from playground.limits import (DEFAULT_LENGTH_PENALTY, check_beam, check_sampling, check_texts, check_tokens,
-                               max_input_tokens, output_length)
+from playground.limits import (DEFAULT_LENGTH_PENALTY, InputTooLong, check_beam, check_sampling, check_texts,
+                               check_tokens, max_input_tokens, output_length, sentence_pieces)
 from playground.portable.decoding import Decoder
 from playground.portable.manifest import ExportFolderError, read_manifest
 from playground.portable.runtime import open_graphs
@@ -56,16 +56,19 @@ class ExportedModel:
 
     def encode_sources(self, texts: list[str]):
         """→ (ids [B, S] int32, tokens per text, unknown tokens per text), as the app encodes them."""
-        if self.source_vocab is None:
-            raise ValueError("This is a language model: it generates, it does not translate")
-        tokens = [text_tokens(t, self.source_vocab, lowercase=self.lowercase,
-                              normalize_unicode=self.normalize_unicode, reverse=self.reverse_source) for t in texts]
+        tokens = [self._source_tokens(t) for t in texts]
         for t in tokens:
             if len(t) > self.max_input_tokens:
                 raise ValueError(f"input too long: {len(t):,} tokens; this export translates at most "
                                  f"{self.max_input_tokens} at once")
         ids, unknown = encode_token_lists(tokens, self.source_vocab)
         return ids, tokens, unknown
+
+    def _source_tokens(self, text: str) -> list[str]:
+        if self.source_vocab is None:
+            raise ValueError("This is a language model: it generates, it does not translate")
+        return text_tokens(text, self.source_vocab, lowercase=self.lowercase, normalize_unicode=self.normalize_unicode,
+                           reverse=self.reverse_source)
 
     def output_ids(self, source_ids: np.ndarray, *, beam_width: int = 1, n_best: int = 1):
         """``source_ids`` [B, S] → (tokens [B, n_best, L], scores [B, n_best]): greedy
@@ -80,11 +83,37 @@ class ExportedModel:
         return tokens[:, :n_best], scores[:, :n_best]
 
     def translate(self, texts: list[str], *, beam_width: int = 1, n_best: int = 1) -> list[ExportedTranslation]:
-        """Greedy (``beam_width`` 1) or beam search, one result per text."""
+        """Greedy (``beam_width`` 1) or beam search, one result per text. An input over the
+        model's limit is translated sentence by sentence, as the app does (InputTooLong when a
+        sentence alone is too long)."""
         texts = check_texts(texts)
         if not texts:
             return []
         check_beam(beam_width, n_best)
+        split = []
+        for index, text in enumerate(texts):
+            try:
+                split.append(sentence_pieces(text, lambda piece: len(self._source_tokens(piece)), self.max_input_tokens,
+                                             int(self.manifest["max_source_length"]), self.level))
+            except InputTooLong as exc:
+                exc.index = index
+                raise
+        flat = self._translate([piece for pieces in split for piece in pieces], beam_width, n_best)
+        results, begin = [], 0
+        for pieces in split:
+            parts, begin = flat[begin:begin + len(pieces)], begin + len(pieces)
+            results.append(parts[0] if len(parts) == 1 else self._joined(parts, beam_width > 1 or n_best > 1))
+        return results
+
+    def _joined(self, parts: list[ExportedTranslation], listed: bool) -> ExportedTranslation:
+        """Consecutive sentences' translations as one (as the app joins them)."""
+        gap = [" "] if self.level == "char" else []
+        tokens = [token for i, part in enumerate(parts) for token in (gap if i else []) + part.tokens]
+        text, score = " ".join(part.text for part in parts), float(sum(part.score for part in parts))
+        return ExportedTranslation(text, tokens, score, [t for part in parts for t in part.unknown],
+                                   [(text, score)] if listed else [])
+
+    def _translate(self, texts: list[str], beam_width: int, n_best: int) -> list[ExportedTranslation]:
         ids, _, unknown = self.encode_sources(texts)
         tokens, scores = self.output_ids(ids, beam_width=beam_width, n_best=n_best)
         results = []
