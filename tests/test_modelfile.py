@@ -97,7 +97,7 @@ def test_corrupt_and_truncated_files(tiny_model_file, tmp_path):
         load_model(truncated)
     with pytest.raises(ModelFileError, match="no such file"):
         load_model(tmp_path / "missing.keras")
-    with pytest.raises(ModelFileError, match="is a directory"):
+    with pytest.raises(ModelFileError, match="is a folder"):
         load_model(tmp_path)
 
 

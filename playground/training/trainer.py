@@ -234,6 +234,7 @@ class Trainer:
                 if loss_limit is None and math.isfinite(loss):
                     loss_limit = DIVERGENCE_FACTOR * max(loss, math.log(max(self.model_config.target_vocab_size, 2)))
                 if not math.isfinite(loss) or loss > loss_limit:
+                    self._emit(ev.BatchFailed(epoch, batch_index, step + 1, loss))
                     return ("nan" if not math.isfinite(loss) else "diverged",
                             self._failure_message(loss, loss_limit, epoch, batch_index))
                 sums[:] += (loss_sum, correct, count)
