@@ -423,3 +423,23 @@ def test_train_panel_marks_the_batch_that_stopped_a_run(qtbot):
     panel._refresh()
     assert panel.run.batch_loss == [2.0, 1.9, 1.8] and panel.plots.losses == [2.0, 1.9, 1.8]
     assert panel.plots.failure_mark.value() == 4 and panel.plots.failure_mark.label.toPlainText() == "loss became inf"
+
+
+def test_a_piano_roll_file_loads_with_its_own_split(qtbot, tmp_path):
+    import json
+
+    from playground.ui.data_panel import DataPanel
+
+    roll = lambda shift: [[60 + shift, 64 + shift]] * 4 + [[67 + shift]] * 4 + [[]] * 2  # noqa: E731
+    rolls = tmp_path / "chorales.json"
+    rolls.write_text(json.dumps({"train": [roll(k) for k in range(6)], "valid": [roll(7)], "test": [roll(8), roll(9)]}))
+    state = AppState()
+    panel = DataPanel(state)
+    qtbot.addWidget(panel)
+    panel.set_source(str(rolls))
+    assert panel.data_form.isRowVisible(panel.music_row)  # a music source, not a text file
+    panel.encoding.setCurrentIndex(panel.encoding.findData("events"))
+    panel.load()
+    qtbot.waitUntil(lambda: state.corpus is not None and not panel.loading, timeout=LONG)
+    assert state.corpus.kind == "music" and len(state.corpus.test) == 2
+    assert "the file's own split, by piece: train 6 · val 1 · test 2" in panel.counts.text()

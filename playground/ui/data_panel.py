@@ -522,6 +522,11 @@ class DataPanel(QWidget):
                  f"empty {info['dropped_empty']:,}"]
         if info.get("header"):
             lines.append(f"header line (not trained on): <code>{html.escape(info['header'])}</code>")
+        summary = (corpus.extra or {}).get("summary", {}) if corpus.kind == "music" else {}
+        if summary.get("split") == "the dataset's own":  # the Validation and Test fields did not choose it
+            tunes = summary["split_tunes"]
+            lines.append(f"the file's own split, by piece: train {tunes['train']:,} · val {tunes['val']:,} · "
+                         f"test {tunes['test']:,}")
         stats = info["length_stats"]
         for side in ("source", "target"):
             if stats.get(side):
