@@ -31,11 +31,13 @@ _TABLE_SUFFIXES = (".csv", ".tsv")
 
 class PathRefused(ValueError):
     """A path cannot be used as asked; the message names it and says why (one line).
-    ``forceable``: ``force`` would allow it (the file exists and is of another kind)."""
+    ``forceable``: ``force`` would allow it (the file exists and is of another kind, or is
+    read-only: ``read_only``)."""
 
-    def __init__(self, message: str, *, forceable: bool = False):
+    def __init__(self, message: str, *, forceable: bool = False, read_only: bool = False):
         super().__init__(message)
         self.forceable = forceable
+        self.read_only = read_only
 
 
 def special_kind(path: str | os.PathLike) -> str | None:
@@ -163,7 +165,7 @@ def check_output(path: str | os.PathLike | None, writes: str, *, option: str = "
     if path.is_file() and not path.stat().st_mode & 0o222 and not force:
         # A rename replaces it whatever its mode (and root writes anyway): the mode is the user's word.
         raise PathRefused(f"{path}: is read-only; refused to replace it (make it writable, choose another "
-                          "path, or add --force)", forceable=True)
+                          "path, or add --force)", forceable=True, read_only=True)
     if kind in ("missing",) or kind in REPLACEABLE[writes]:
         return path
     if kind == "special":

@@ -177,6 +177,11 @@ def test_app_asks_before_replacing_and_refuses_foreign_folders(qtbot, tmp_path, 
     asked.clear()
     assert dialogs.confirm_output(None, str(tmp_path / "fresh.keras"), "model") == tmp_path / "fresh.keras"
     assert asked == []  # nothing there: nothing to ask
+    tune = tmp_path / "tune.mid"
+    tune.write_bytes(b"MThd\x00\x00\x00\x06\x00\x01\x00\x01\x01\xe0")
+    tune.chmod(0o444)
+    assert dialogs.confirm_output(None, str(tune), "midi") is None  # a MIDI over a MIDI, but read-only: asked
+    assert asked[-1][1] == "Replace a read-only file?" and "tune.mid: is read-only" in asked[-1][2]
 
 
 def test_app_export_onto_user_folder_keeps_its_files(qtbot, tmp_path, answers, tiny_model, monkeypatch):

@@ -103,7 +103,8 @@ def confirm_output(parent: QWidget | None, path: str, writes: str, *, inputs=())
             error(parent, "Cannot write there", str(refused))
             return None
         text = str(refused).split("; refused")[0]
-        if not question(parent, "Replace a file of another kind?", f"{text}.\n\nReplace it anyway?"):
+        title = "Replace a read-only file?" if refused.read_only else "Replace a file of another kind?"
+        if not question(parent, title, f"{text}.\n\nReplace it anyway?"):
             return None
         return check_output(path, writes, inputs=inputs, force=True)
     if existing_kind(target) not in ("missing", "empty_dir"):
