@@ -57,7 +57,7 @@ _WORD_RE = re.compile(WORD_PATTERN)
 # same rules run as graph ops in a SavedModel (playground.export), so they are token tests,
 # not regexes over the text.
 CLOSING = (".", ",", "!", "?", ";", ":", ")", "]", "}", "%")  # no space before
-OPENING = ("(", "[", "{", "$", "£", "¥", "#")  # no space after
+OPENING = ("(", "[", "{", "$", "£", "¥")  # no space after
 JOINERS = ("'", "-", "/")  # no space on either side between two words: don't, forty-three, and/or
 NUMBER_JOINERS = (".", ",", ":")  # between two numbers: 5.50, 1,000, 10:30
 QUOTE = '"'  # odd ones open (no space after), even ones close (no space before)
