@@ -216,7 +216,8 @@ class _Progress:
             parts.append(f"{event.elapsed:.0f}s")
             self._line("  ".join(parts))
             for source, expected, produced in event.samples:  # shortened: a tune is thousands of characters
-                self._line(f"    {_shortened(source)!r} → {_shortened(produced)!r} (expected {_shortened(expected)!r})")
+                source, expected, produced = (_shortened(text) for text in (source, expected, produced))
+                self._line(f"    {source!r} → {produced!r} (expected {expected!r})")
         elif isinstance(event, ev.TrainFinished):
             if self.tty:
                 self.stream.write("\n")
@@ -392,7 +393,7 @@ def cmd_generate(args) -> int:
     for option, writes in (("out", "midi"), ("wav", "wav")):
         if getattr(args, option) is not None:
             outputs[option] = _output(getattr(args, option), writes, option=f"--{option}", inputs=inputs,
-                                           force=args.force)
+                                      force=args.force)
     if len(outputs) == 2 and Path(args.out).resolve() == Path(args.wav).resolve():
         raise CliError(f"{args.out}: --out and --wav name the same file")
     if args.primer:

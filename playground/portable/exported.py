@@ -93,8 +93,9 @@ class ExportedModel:
         split = []
         for index, text in enumerate(texts):
             try:
-                split.append(sentence_pieces(text, lambda piece: len(self._source_tokens(piece)), self.max_input_tokens,
-                                             int(self.manifest["max_source_length"]), self.level))
+                split.append(sentence_pieces(text, lambda piece: len(self._source_tokens(piece)),
+                                             self.max_input_tokens, int(self.manifest["max_source_length"]),
+                                             self.level))
             except InputTooLong as exc:
                 exc.index = index
                 raise
