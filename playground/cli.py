@@ -215,9 +215,8 @@ class _Progress:
                 parts.append(f"val_exact {event.val_exact_match:.3f}")
             parts.append(f"{event.elapsed:.0f}s")
             self._line("  ".join(parts))
-            for source, expected, produced in event.samples:  # shortened: a tune is thousands of characters
-                source, expected, produced = (_shortened(text) for text in (source, expected, produced))
-                self._line(f"    {source!r} → {produced!r} (expected {expected!r})")
+            for source, expected, produced in event.samples:
+                self._line(_sample_line(source, expected, produced))
         elif isinstance(event, ev.TrainFinished):
             if self.tty:
                 self.stream.write("\n")
@@ -229,7 +228,18 @@ class _Progress:
             print(text, file=self.stream, flush=True)
 
 
-def _shortened(text: str, limit: int = 60) -> str:
+def _sample_line(source: str, expected: str, produced: str, limit: int = 60) -> str:
+    """One validation sample on one line: a language model's continuation after its prompt
+    (the prompt's end shown), each part cut at ``limit`` characters (a tune is thousands)."""
+    if source and expected.startswith(source) and produced.startswith(source):
+        expected, produced = expected[len(source):], produced[len(source):]
+        prompt = source if len(source) <= limit // 2 else "…" + source[1 - limit // 2:]
+        return f"    {prompt!r} + {_shortened(produced, limit)!r} (expected + {_shortened(expected, limit)!r})"
+    source, expected, produced = (_shortened(text, limit) for text in (source, expected, produced))
+    return f"    {source!r} → {produced!r} (expected {expected!r})"
+
+
+def _shortened(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 

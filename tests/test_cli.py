@@ -237,9 +237,11 @@ def test_epoch_samples_are_shortened_to_one_readable_line():
 
     stream = io.StringIO()
     tune = " ".join(f"n{60 + i % 12}" for i in range(400))  # a music sample: thousands of characters
-    _Progress(stream, as_json=False)(ev.EpochEnd(0, 1.0, 0.5, None, None, None,
-                                                 samples=[("n60", tune, tune[::-1]), ("ab", "ba", "ba")]))
+    prompt = tune[:200]  # a language model's sample continues its prompt: the continuation is shown
+    _Progress(stream, as_json=False)(ev.EpochEnd(0, 1.0, 0.5, None, None, None, samples=[
+        (prompt, tune, prompt + " n99" * 100), ("ab", "ba", "ba"), ("n60", tune, tune[::-1])]))
     lines = stream.getvalue().splitlines()
-    assert len(lines) == 3 and all(len(line) < 220 for line in lines)
-    assert lines[1].startswith("    'n60' → '") and lines[1].count("…") == 2
+    assert len(lines) == 4 and all(len(line) < 220 for line in lines)
+    assert lines[1].startswith(f"    '…{prompt[-29:]}' + ' n99 n99") and f"(expected + '{tune[200:259]}…')" in lines[1]
     assert lines[2] == "    'ab' → 'ba' (expected 'ba')"
+    assert lines[3].startswith("    'n60' → '") and lines[3].count("…") == 2
