@@ -231,8 +231,10 @@ class _Progress:
 def _sample_line(source: str, expected: str, produced: str, limit: int = 60) -> str:
     """One validation sample on one line: a language model's continuation after its prompt
     (the prompt's end shown), each part cut at ``limit`` characters (a tune is thousands)."""
-    if source and expected.startswith(source) and produced.startswith(source):
-        expected, produced = expected[len(source):], produced[len(source):]
+    from playground.training.events import continuation
+
+    expected, produced, continued = continuation(source, expected, produced)
+    if continued:
         prompt = source if len(source) <= limit // 2 else "…" + source[1 - limit // 2:]
         return f"    {prompt!r} + {_shortened(produced, limit)!r} (expected + {_shortened(expected, limit)!r})"
     source, expected, produced = (_shortened(text, limit) for text in (source, expected, produced))

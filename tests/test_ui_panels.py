@@ -443,3 +443,19 @@ def test_a_piano_roll_file_loads_with_its_own_split(qtbot, tmp_path):
     qtbot.waitUntil(lambda: state.corpus is not None and not panel.loading, timeout=LONG)
     assert state.corpus.kind == "music" and len(state.corpus.test) == 2
     assert "the file's own split, by piece: train 6 · val 1 · test 2" in panel.counts.text()
+
+
+def test_train_panel_shows_what_a_language_model_added_to_its_prompt(qtbot):
+    from playground.training import events as ev
+    from playground.ui.state import Run
+    from playground.ui.train_panel import TrainPanel
+
+    panel = TrainPanel(AppState())
+    qtbot.addWidget(panel)
+    panel.run, panel._seconds_before = Run(1, "midi:sample", {}, {}), 0.0
+    prompt = "p60 _ _ _ " * 20  # a tune's prompt would fill every cell
+    panel._on_epoch(ev.EpochEnd(0, 1.0, 0.5, 1.1, 0.4, None, samples=[(prompt, prompt + "p62 _", prompt + "p64 _"),
+                                                                       ("12", "21", "21")]))
+    cells = [[panel.samples.item(row, col).text() for col in range(4)] for row in range(2)]
+    assert cells[0] == ["1", "…" + prompt[-40:], "p62 _", "p64 _"]
+    assert cells[1] == ["1", "12", "21", "21"]  # a translation stays as it is

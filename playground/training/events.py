@@ -78,6 +78,14 @@ class EpochEnd:
     learning_rate: float | None = None  # the optimizer's rate at the epoch's end
 
 
+def continuation(source: str, expected: str, produced: str) -> tuple[str, str, bool]:
+    """An EpochEnd sample's expected and produced text after the prompt, when both continue
+    it (a language model's sample) → (expected, produced, continued); else as given."""
+    if source and expected.startswith(source) and produced.startswith(source):
+        return expected[len(source):], produced[len(source):], True
+    return expected, produced, False
+
+
 @dataclass(frozen=True)
 class TrainFinished:
     status: str  # "done" | "stopped" | "early_stopped" | "nan" | "diverged" | "error"

@@ -515,8 +515,12 @@ class TrainPanel(QWidget):
         for source, expected, produced in event.samples:
             row = self.samples.rowCount()
             self.samples.insertRow(row)
-            for col, text in enumerate((str(event.epoch + 1), source, expected, produced)):
+            # A language model's sample: what follows the prompt (a tune's prompt fills the cells).
+            expected_shown, produced_shown, continued = ev.continuation(source, expected, produced)
+            shown = ("…" + source[-40:] if continued and len(source) > 40 else source, expected_shown, produced_shown)
+            for col, text in enumerate((str(event.epoch + 1), *shown)):
                 item = QTableWidgetItem(text)
+                item.setToolTip((f"prompt: {source}" if col == 1 and continued else text)[:400])
                 if col == 3:
                     item.setForeground(Qt.GlobalColor.darkGreen if produced == expected else Qt.GlobalColor.darkRed)
                 self.samples.setItem(row, col, item)
