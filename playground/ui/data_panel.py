@@ -146,11 +146,15 @@ class DataPanel(QWidget):
         self.transpose = QCheckBox("transpose ±2")
         self.transpose.setToolTip("Add training copies transposed by -2..+2 semitones (validation and test "
                                   "stay as they are)")
-        self.music_row = QWidget()
-        music_row = QHBoxLayout(self.music_row)
+        self.music_row = QWidget()  # the encoding above its two choices: one line clips them at 1280 px
+        music_row = QVBoxLayout(self.music_row)
         music_row.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.encoding, self.include_drums, self.transpose):
-            music_row.addWidget(widget)
+        music_row.addWidget(self.encoding)
+        music_checks = QHBoxLayout()
+        music_checks.addWidget(self.include_drums)
+        music_checks.addWidget(self.transpose)
+        music_checks.addStretch(1)
+        music_row.addLayout(music_checks)
         self.loaded_music: dict | None = None
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
@@ -523,10 +527,14 @@ class DataPanel(QWidget):
         if info.get("header"):
             lines.append(f"header line (not trained on): <code>{html.escape(info['header'])}</code>")
         summary = (corpus.extra or {}).get("summary", {}) if corpus.kind == "music" else {}
-        if summary.get("split") == "the dataset's own":  # the Validation and Test fields did not choose it
+        if summary:  # pieces, not the windows counted above
             tunes = summary["split_tunes"]
-            lines.append(f"the file's own split, by piece: train {tunes['train']:,} · val {tunes['val']:,} · "
-                         f"test {tunes['test']:,}")
+            own = summary.get("split") == "the dataset's own"  # the Validation and Test fields did not choose it
+            kept, read = sum(tunes.values()), summary.get("tunes_read", 0)
+            heading = "the file's own split, by piece" if own else "tunes"
+            capped = f" ({kept:,} of {read:,}: Max samples{' caps the training pieces' if own else ''})"
+            lines.append(f"{heading}: train {tunes['train']:,} · val {tunes['val']:,} · test {tunes['test']:,}"
+                         + (capped if kept < read else ""))
         stats = info["length_stats"]
         for side in ("source", "target"):
             if stats.get(side):

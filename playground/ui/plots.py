@@ -159,7 +159,9 @@ class TrainingPlots(QWidget):
         what = f"diverged: loss {loss:.3g}" if math.isfinite(loss) else f"loss became {loss}"
         self.failure_mark = pg.InfiniteLine(
             pos=len(self.losses) + 1, angle=90, pen=pg.mkPen("#d62728", width=2, style=Qt.PenStyle.DashLine),
-            label=what, labelOpts={"position": 0.9, "color": "#d62728", "anchors": [(1, 0), (1, 0)]})
+            # Half-way up, left of the line: the legend holds the top right corner.
+            label=what, labelOpts={"position": 0.5, "color": "#d62728", "anchors": [(1, 0.5), (1, 0.5)],
+                                   "fill": (255, 255, 255, 220)})
         self.loss_plot.addItem(self.failure_mark)
 
     def add_epoch(self, record: dict) -> None:
