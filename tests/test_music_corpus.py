@@ -125,3 +125,13 @@ def test_nottingham_melody_corpus():
     tune = corpus.tunes_test[0]
     assert decode_melody(corpus.test[0])
     assert len(corpus.test[0]) == round(tune.duration_beats * 4)
+
+
+def test_max_tunes_first_reads_no_more_files_than_it_keeps():
+    from playground.music.corpus import load_music_source
+
+    read = []
+    corpus = load_music_source("midi:sample", max_tunes=5, progress=lambda fraction, what: read.append(what))
+    assert sum(corpus.summary["split_tunes"].values()) == 5 and len(read) == 5
+    chosen = load_music_source("midi:sample", max_tunes=5, sample="random", seed=3)  # a seeded choice of all
+    assert sum(chosen.summary["split_tunes"].values()) == 5 and chosen.tunes_train != corpus.tunes_train

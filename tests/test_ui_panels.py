@@ -305,7 +305,7 @@ def test_midi_sources_offer_their_own_choices_and_train_as_loaded(qtbot, tmp_pat
     panel.load()
     qtbot.waitUntil(lambda: state.corpus is not None and not panel.loading, timeout=LONG)
     assert state.corpus.extra["summary"]["tunes"] == 12
-    assert "tunes: train " in panel.counts.text() and "(12 of 24: Max samples)" in panel.counts.text()
+    assert "tunes: train 10 · val 1 · test 1 (Max samples: tunes ≤ 12, first)" in panel.counts.text()
     assert music_request(state.corpus) == {"encoding": "events", "window": state.corpus.extra["window"],
                                            "include_drums": False, "transpose": True}
     assert any(t.startswith("on") for t in state.corpus.train[0][1])  # event tokens

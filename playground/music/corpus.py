@@ -110,7 +110,8 @@ def load_music_source(
         given_splits = load_roll_splits(folder)
         load = MidiLoad([t for tunes in given_splits.values() for t in tunes])
     else:
-        load = load_midi_folder(folder, include_drums=include_drums, progress=progress)
+        first = max_tunes if sample == "first" else None  # the first N: no need to read the rest
+        load = load_midi_folder(folder, include_drums=include_drums, progress=progress, enough=first)
     skipped = list(load.skipped)
     tunes = []
     for t in load.tunes:
@@ -123,7 +124,6 @@ def load_music_source(
         raise ValueError(f"{folder}: no usable MIDI tunes ({len(skipped)} file(s) skipped"
                          + (f": {reasons}" if reasons else "") + ")")
 
-    usable = len(tunes)  # before max_tunes
     dataset_split = given_splits is not None and {"train", "test"} <= given_splits.keys()
     if dataset_split:  # as published, so held-out figures compare with others'
         kept = lambda name: [t for t in given_splits.get(name, []) if t.notes]  # noqa: E731
@@ -152,7 +152,6 @@ def load_music_source(
             "transpose_augment": transpose_augment,
             "seed": seed,
             "split_tunes": {"train": len(tunes_train), "val": len(tunes_val), "test": len(tunes_test)},
-            "tunes_read": usable,  # with notes, before --max-samples
             "split": "the dataset's own" if dataset_split else f"seeded random ({seed})",
             "train_sequences": len(train),
             "tokens": {"train": sum(map(len, train)), "val": sum(map(len, val)), "test": sum(map(len, test))},

@@ -203,12 +203,13 @@ def find_midi_files(path_or_paths: str | os.PathLike | Sequence[str | os.PathLik
 
 
 def load_midi_folder(path_or_paths: str | os.PathLike | Sequence[str | os.PathLike], *, progress=None,
-                     **kw) -> MidiLoad:
+                     enough: int | None = None, **kw) -> MidiLoad:
     """Read every MIDI file under a file, a folder or a list of them.
 
     ``kw`` goes to :func:`read_midi`. Corrupt files are recorded in
     ``MidiLoad.skipped`` as (path, reason) and the rest still load.
     ``progress(fraction, what)`` is called before each file (it may raise to abandon the load).
+    ``enough``: stop once that many tunes with notes are read (the first N of a folder).
     """
     load = MidiLoad()
     files = find_midi_files(path_or_paths)
@@ -219,6 +220,8 @@ def load_midi_folder(path_or_paths: str | os.PathLike | Sequence[str | os.PathLi
             load.tunes.append(read_midi(f, **kw))
         except MidiError as exc:
             load.skipped.append((exc.path, exc.reason))
+        if enough is not None and sum(1 for t in load.tunes if t.notes) >= enough:
+            break
     return load
 
 

@@ -530,11 +530,11 @@ class DataPanel(QWidget):
         if summary:  # pieces, not the windows counted above
             tunes = summary["split_tunes"]
             own = summary.get("split") == "the dataset's own"  # the Validation and Test fields did not choose it
-            kept, read = sum(tunes.values()), summary.get("tunes_read", 0)
+            cap = corpus.options.max_samples
             heading = "the file's own split, by piece" if own else "tunes"
-            capped = f" ({kept:,} of {read:,}: Max samples{' caps the training pieces' if own else ''})"
-            lines.append(f"{heading}: train {tunes['train']:,} · val {tunes['val']:,} · test {tunes['test']:,}"
-                         + (capped if kept < read else ""))
+            capped = f" (Max samples: {'training pieces' if own else 'tunes'} ≤ {cap:,}, {corpus.options.sample})" \
+                if cap else ""
+            lines.append(f"{heading}: train {tunes['train']:,} · val {tunes['val']:,} · test {tunes['test']:,}{capped}")
         stats = info["length_stats"]
         for side in ("source", "target"):
             if stats.get(side):
