@@ -114,8 +114,8 @@ def cmd_data_info(args) -> int:
         print(f"  skipped line {line.get('line')}: {line.get('reason')}")
     print("  first training examples, as the model sees them:")
     for source, target in info["preview"]:
-        shown = lambda text: repr(text if len(text) <= 70 else text[:70] + "…")  # noqa: E731
-        print(f"    {shown(source)} → {shown(target)}" if corpus.kind == "pairs" else f"    {shown(target)}")
+        source, target = _shortened(source, 71), _shortened(target, 71)
+        print(f"    {source!r} → {target!r}" if corpus.kind == "pairs" else f"    {target!r}")
     return 0
 
 

@@ -90,9 +90,20 @@ def check_texts(texts, what: str = "texts") -> list[str]:
     except TypeError:
         raise TypeError(f"{what} must be a list of strings, got {type(texts).__name__}") from None
     for number, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise TypeError(f"{what}[{number}] must be a string, got {type(text).__name__} {text!r}")
+        check_text(text, f"{what}[{number}]")
     return texts
+
+
+def check_text(text, what: str = "seed_text") -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"{what} must be a string, got {type(text).__name__} {text!r}")
+    return text
+
+
+def joined_tokens(token_lists: list[list[str]], level: str) -> list[str]:
+    """Consecutive sentences' tokens as one list (a space between them at char level)."""
+    gap = [" "] if level == "char" else []
+    return [token for i, tokens in enumerate(token_lists) for token in (gap if i else []) + list(tokens)]
 
 
 def check_tokens(tokens, what: str = "seed_tokens") -> list[str]:
@@ -100,3 +111,15 @@ def check_tokens(tokens, what: str = "seed_tokens") -> list[str]:
     if tokens is None:
         return []
     return check_texts(tokens, what)
+
+
+def at_most(items: list, count: int | None, sample: str, seed: int) -> list:
+    """``count`` of ``items`` (all when None): the first, or (``sample`` "random") a seeded
+    choice kept in file order. The seed stream differs from the split's, so sampling and
+    splitting are independent (pairs, text and tunes alike)."""
+    if count is None or len(items) <= count:
+        return items
+    if sample == "first":
+        return items[:count]
+    chosen = np.random.default_rng([seed, 1]).choice(len(items), count, replace=False)
+    return [items[i] for i in np.sort(chosen)]

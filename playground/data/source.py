@@ -23,7 +23,7 @@ from playground.data.pairs import SkippedLine, load_pairs, load_parallel, sniff_
 from playground.data.subword import (DEFAULT_SUBWORD_VOCAB, MAX_SUBWORD_VOCAB, MIN_SUBWORD_VOCAB, SUBWORD_KINDS,
                                      SubwordError, SubwordTokenizer)
 from playground.data.tasks import BUILTIN_TASKS, generate_task
-from playground.limits import MAX_TASK_SIZE
+from playground.limits import MAX_TASK_SIZE, at_most
 from playground.data.text import LEVELS, detokenize, normalize, tokenize
 from playground.data.vocab import Vocabulary
 from playground.heap import collections_paused
@@ -406,13 +406,7 @@ def _build_corpus(name: str, options: DataOptions, kind: str | None, progress, v
             f"{dropped_empty} empty{first})"
         )
 
-    if options.max_samples is not None and len(keep) > options.max_samples:
-        if options.sample == "first":
-            keep = keep[: options.max_samples]
-        else:
-            # A seed stream distinct from the split's, so sampling and splitting are independent.
-            chosen = np.random.default_rng([options.seed, 1]).choice(len(keep), options.max_samples, replace=False)
-            keep = [keep[i] for i in np.sort(chosen)]
+    keep = at_most(keep, options.max_samples, options.sample, options.seed)
 
     progress(0.9, "splitting and building vocabularies")
     keys = [source_text if found_kind == "pairs" else target_text for source_text, target_text, _, _ in keep]

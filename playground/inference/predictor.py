@@ -15,8 +15,9 @@ from keras import ops
 from playground.inference import search
 from playground.data.text import detokenize
 from playground.data.vocab import END_ID, Vocabulary
-from playground.limits import (MAX_GENERATED_TOKENS, InputTooLong, check_beam, check_sampling, check_texts,
-                               check_tokens, max_input_tokens, output_length, sentence_pieces)
+from playground.limits import (MAX_GENERATED_TOKENS, InputTooLong, check_beam, check_sampling, check_text,
+                               check_texts, check_tokens, joined_tokens, max_input_tokens, output_length,
+                               sentence_pieces)
 from playground.data.batching import encode_token_lists, text_tokens
 
 
@@ -199,8 +200,7 @@ class Predictor:
         if not self.is_lm:
             raise ValueError("This is a translation model: it translates (Predictor.translate); generating "
                              "needs a language model (trained with task lm)")
-        if not isinstance(seed_text, str):
-            raise TypeError(f"seed_text must be a string, got {type(seed_text).__name__} {seed_text!r}")
+        check_text(seed_text)
         seed_tokens = self.tokenize(seed_text, self.target_vocab) if seed_text else []
         if self.level == "char" and seed_text[-1:].isspace():
             seed_tokens.append(" ")  # normalising strips it, but a primer's final space matters
@@ -211,12 +211,8 @@ class Predictor:
 def _joined(parts: list[Translation], level: str) -> Translation:
     """The translations of consecutive sentences as one (no attention map: it would span
     several decodes)."""
-    gap = [" "] if level == "char" else []
-    tokens, source, greedy = [], [], []
-    for i, part in enumerate(parts):
-        tokens += (gap if i else []) + part.tokens
-        source += (gap if i else []) + part.source_tokens
-        greedy += (gap if i else []) + part.greedy_tokens
+    tokens, source, greedy = (joined_tokens([getattr(part, name) for part in parts], level)
+                              for name in ("tokens", "source_tokens", "greedy_tokens"))
     text = " ".join(part.text for part in parts)
     score = float(sum(part.score for part in parts))
     unknown = [token for part in parts for token in part.unknown]

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from playground.limits import at_most
+
 from .encoding import ENCODINGS, augment_transpositions, encode, token_pitch
 from .midi_io import MidiLoad, load_midi_folder
 from .notes import Tune
@@ -62,16 +64,6 @@ def split_counts(n: int, val_split: float, test_split: float) -> tuple[int, int,
         else:
             n_val -= 1
     return n - n_val - n_test, n_val, n_test
-
-
-def _at_most(tunes: list[Tune], count: int | None, sample: str, seed: int) -> list[Tune]:
-    """``count`` of ``tunes`` (all when None): the first, or a seeded random choice in file order."""
-    if count is None or len(tunes) <= count:
-        return tunes
-    if sample == "first":
-        return tunes[:count]
-    chosen = np.random.default_rng([seed, 1]).choice(len(tunes), count, replace=False)  # as for pairs
-    return [tunes[i] for i in np.sort(chosen)]
 
 
 def load_music_source(
@@ -128,9 +120,9 @@ def load_music_source(
     if dataset_split:  # as published, so held-out figures compare with others'
         kept = lambda name: [t for t in given_splits.get(name, []) if t.notes]  # noqa: E731
         tunes_train, tunes_val, tunes_test = kept("train"), kept("valid") or kept("val"), kept("test")
-        tunes_train = _at_most(tunes_train, max_tunes, sample, seed)
+        tunes_train = at_most(tunes_train, max_tunes, sample, seed)
     else:
-        tunes = _at_most(tunes, max_tunes, sample, seed)
+        tunes = at_most(tunes, max_tunes, sample, seed)
         n_train, n_val, _ = split_counts(len(tunes), val_split, test_split)
         order = np.random.default_rng(seed).permutation(len(tunes))
         pick = lambda idx: [tunes[i] for i in sorted(idx)]  # noqa: E731 -- keep file order within a split

@@ -10,8 +10,9 @@ import numpy as np
 from playground.data.batching import encode_token_lists, text_tokens
 from playground.data.subword import SubwordError
 from playground.data.vocab import Vocabulary
-from playground.limits import (DEFAULT_LENGTH_PENALTY, InputTooLong, check_beam, check_sampling, check_texts,
-                               check_tokens, max_input_tokens, output_length, sentence_pieces)
+from playground.limits import (DEFAULT_LENGTH_PENALTY, InputTooLong, check_beam, check_sampling, check_text,
+                               check_texts, check_tokens, joined_tokens, max_input_tokens, output_length,
+                               sentence_pieces)
 from playground.portable.decoding import Decoder
 from playground.portable.manifest import ExportFolderError, read_manifest
 from playground.portable.runtime import open_graphs
@@ -108,8 +109,7 @@ class ExportedModel:
 
     def _joined(self, parts: list[ExportedTranslation], listed: bool) -> ExportedTranslation:
         """Consecutive sentences' translations as one (as the app joins them)."""
-        gap = [" "] if self.level == "char" else []
-        tokens = [token for i, part in enumerate(parts) for token in (gap if i else []) + part.tokens]
+        tokens = joined_tokens([part.tokens for part in parts], self.level)
         text, score = " ".join(part.text for part in parts), float(sum(part.score for part in parts))
         return ExportedTranslation(text, tokens, score, [t for part in parts for t in part.unknown],
                                    [(text, score)] if listed else [])
@@ -142,8 +142,7 @@ class ExportedModel:
 
     def generate(self, seed_text: str = "", **kwargs) -> str:
         """Text from ``seed_text`` (a text language model) → the text, seed included."""
-        if not isinstance(seed_text, str):
-            raise TypeError(f"seed_text must be a string, got {type(seed_text).__name__} {seed_text!r}")
+        check_text(seed_text)
         seed = text_tokens(seed_text, self.target_vocab, lowercase=self.lowercase,
                            normalize_unicode=self.normalize_unicode) if seed_text else []
         if self.level == "char" and seed_text[-1:].isspace():

@@ -23,6 +23,7 @@ from playground.training import events as ev
 from playground.training.session import TrainRequest, resolve_train_config
 from playground.ui import dialogs
 from playground.ui.plots import TrainingPlots
+from playground.ui.samples_table import SamplesTable
 from playground.ui.workers import TrainRunner, TrainWorker
 
 REFRESH_MS = 120  # plot refresh period while training (≈8 per second)
@@ -139,11 +140,7 @@ class TrainPanel(QWidget):
         self.test_figures.setToolTip("The finished run's scores on the held-out test split")
         self.test_figures.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.plots = TrainingPlots()
-        self.samples = QTableWidget(0, 4)
-        self.samples.setHorizontalHeaderLabels(["Epoch", "Input", "Expected", "Produced"])
-        self.samples.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.samples.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.samples.setToolTip("The model's outputs for a few validation items after each epoch")
+        self.samples = SamplesTable()
         self.mistakes = QTableWidget(0, 3)
         self.mistakes.setHorizontalHeaderLabels(["Input", "Expected", "Produced"])
         self.mistakes.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -512,19 +509,7 @@ class TrainPanel(QWidget):
         self.run.epochs.append(record)
         self.run.seconds = self._seconds_before + event.elapsed
         self.plots.add_epoch(record)
-        for source, expected, produced in event.samples:
-            row = self.samples.rowCount()
-            self.samples.insertRow(row)
-            # A language model's sample: what follows the prompt (a tune's prompt fills the cells).
-            expected_shown, produced_shown, continued = ev.continuation(source, expected, produced)
-            shown = ("…" + source[-40:] if continued and len(source) > 40 else source, expected_shown, produced_shown)
-            for col, text in enumerate((str(event.epoch + 1), *shown)):
-                item = QTableWidgetItem(text)
-                item.setToolTip((f"prompt: {source}" if col == 1 and continued else text)[:400])
-                if col == 3:
-                    item.setForeground(Qt.GlobalColor.darkGreen if produced == expected else Qt.GlobalColor.darkRed)
-                self.samples.setItem(row, col, item)
-        self.samples.scrollToBottom()
+        self.samples.add_epoch(event.epoch + 1, event.samples)
         self.epoch_finished.emit(event)
         self.state.run_updated.emit(self.run)
 
