@@ -173,6 +173,13 @@ def test_runs_panel_overlays_and_compares(qtbot):
     assert "basic" in panel.table.item(0, 0).text() and "attention" in panel.table.item(1, 0).text()
     assert len(panel.loss_plot.getPlotItem().listDataItems()) == 4
     assert len(panel.acc_plot.getPlotItem().listDataItems()) == 2
+    # Metrics no checked run has take no column; a test figure of one run brings its column back.
+    headings = {panel.table.horizontalHeaderItem(c).toolTip(): c for c in range(panel.table.columnCount())}
+    assert panel.table.isColumnHidden(headings["test_perplexity"]) and panel.table.isColumnHidden(headings["test_bleu"])
+    assert not panel.table.isColumnHidden(headings["val_exact_match"]) and not panel.table.isColumnHidden(headings["status"])
+    state.runs[0].metrics = {"bleu": 12.5, "n": 10}
+    panel.refresh_plots()
+    assert not panel.table.isColumnHidden(headings["test_bleu"]) and panel.table.isColumnHidden(headings["test_chrf"])
 
 
 def test_generate_panel_with_a_language_model(qtbot):

@@ -20,10 +20,11 @@ COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e3
 METRICS = ("status", "epochs", "train_loss", "val_loss", "val_exact_match", "test_exact_match",
            "test_token_accuracy", "test_chrf", "test_bleu", "test_perplexity", "parameters", "time")
 # Column headings as a reader says them (the metric keys in their tooltips).
-HEADINGS = {"status": "status", "epochs": "epochs", "train_loss": "train loss", "val_loss": "val loss",
-            "val_exact_match": "val exact", "test_exact_match": "test exact", "test_token_accuracy": "test tokens",
-            "test_chrf": "test chrF", "test_bleu": "test BLEU", "test_perplexity": "test perplexity",
-            "parameters": "parameters", "time": "time"}
+HEADINGS = {"status": "status", "epochs": "epochs", "train_loss": "train\nloss", "val_loss": "val\nloss",
+            "val_exact_match": "val\nexact", "test_exact_match": "test\nexact", "test_token_accuracy": "test\ntokens",
+            "test_chrf": "test\nchrF", "test_bleu": "test\nBLEU", "test_perplexity": "test\nperplexity",
+            "parameters": "params", "time": "time"}  # two lines each: narrow columns
+RUN_COLUMN_MAX_WIDTH = 180
 LIVE_REFRESH_MS = 500  # the training run's curve in this view, at most twice a second
 
 
@@ -49,7 +50,7 @@ class RunsPanel(QWidget):
         self.delete_button.setToolTip("Forget the highlighted run and delete the model file the app made for it "
                                       "(a model you opened from a file is not deleted)")
         self.delete_button.clicked.connect(self.delete_selected)
-        self.loss_plot = pg.PlotWidget(title="Training loss (smoothed) per epoch fraction")
+        self.loss_plot = pg.PlotWidget(title="Training loss (smoothed)")
         integer_epoch_axis(self.loss_plot)
         self.loss_plot.addLegend(offset=(-10, 10))
         self.loss_plot.showGrid(x=True, y=True, alpha=0.25)
@@ -67,6 +68,10 @@ class RunsPanel(QWidget):
         for column, key in enumerate(METRICS, 1):
             self.table.horizontalHeaderItem(column).setToolTip(key)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # A long run label is cut (its tooltip has it whole) rather than pushing the metrics off screen.
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setWordWrap(False)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setToolTip("Final metrics of the checked runs; test … are scores on the held-out test split")
         self.mistakes = QTableWidget(0, 3)
@@ -172,7 +177,9 @@ class RunsPanel(QWidget):
         self.table.setRowCount(len(runs))
         for r, run in enumerate(runs):
             metrics = {"status": run.status, **run.final_metrics()}
-            self.table.setItem(r, 0, QTableWidgetItem(run.label))
+            label = QTableWidgetItem(run.label)
+            label.setToolTip(run.label)
+            self.table.setItem(r, 0, label)
             for c, key in enumerate(METRICS, 1):
                 value = metrics.get(key)
                 if key == "time" and value is not None:
@@ -184,6 +191,16 @@ class RunsPanel(QWidget):
                 else:
                     text = f"{value:,}" if isinstance(value, int) else str(value)
                 self.table.setItem(r, c, QTableWidgetItem(text))
+        self._hide_empty_columns(runs)
+
+    def _hide_empty_columns(self, runs):
+        """A metric none of the checked runs has (perplexity for translation runs, BLEU for
+        language models) takes no column: the table then fits a 1,024 px wide window."""
+        for column, key in enumerate(METRICS, 1):
+            empty = all(self.table.item(r, column).text() == "–" for r in range(len(runs)))
+            self.table.setColumnHidden(column, bool(runs) and empty and key not in ("status", "epochs"))
+        label_width = min(self.table.sizeHintForColumn(0), RUN_COLUMN_MAX_WIDTH)
+        self.table.setColumnWidth(0, max(label_width, 60))
 
     def selected_run(self):
         item = self.list.currentItem()
