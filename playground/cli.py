@@ -104,9 +104,9 @@ def cmd_data_info(args) -> int:
     for key, value in info.items():
         if key in ("skipped_lines", "options", "preview") or (key == "extra" and corpus.kind == "music"):
             continue  # a music source's extra (histogram, summary) is for --json
-        if key == "header" and corpus.kind != "pairs":
+        if key == "header" and (corpus.kind != "pairs" or "::" in args.source):  # parallel files have none
             continue
-        if key == "header" and value is None and is_sentence_file(args.source):
+        if key == "header" and value is None and is_sentence_file(args.source) and "::" not in args.source:
             print("  header: none (line 1 is data; --header if it names the columns)")
             continue
         print(f"  {key}: {json.dumps(value, ensure_ascii=False, default=_json_default)}")
@@ -560,9 +560,18 @@ def main(argv=None) -> int:
     except Exception as exc:  # one clear line, never a traceback unless asked
         if debug:
             raise
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"playground {command}: error: {message}", file=sys.stderr)
+        print(f"playground {command}: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _one_line(exc: Exception) -> str:
+    """An error as one line; an OS error as "PATH: reason" (not "[Errno 36] …: 'PATH'"), a
+    very long path cut in its middle."""
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        name = str(exc.filename)
+        name = name if len(name) <= 80 else f"{name[:40]}…{name[-30:]} ({len(name):,} characters)"
+        return f"{name}: {exc.strerror.lower() if exc.strerror[1:].islower() else exc.strerror}"
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def entry_point() -> int:

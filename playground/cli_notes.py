@@ -36,8 +36,8 @@ def unused_options(args, source: str, mode: str | None = None, cell: str | None 
     unused = []
     music, sentences = is_music_source(source), is_sentence_file(source)  # each sniffs the source once
     pairs = not music and (source in BUILTIN_TASKS or "::" in source or sentences)
-    if not sentences:
-        unused += [(name, "sentence-pair files") for name in _PAIRS_FILE_ONLY if given(name)]
+    if not sentences or "::" in source:  # parallel files have no header line
+        unused += [(name, "a sentence-pair file") for name in _PAIRS_FILE_ONLY if given(name)]
     if not pairs and given("columns"):
         unused.append(("columns", "pairs: files and built-in tasks"))
     if not music:

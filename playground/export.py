@@ -21,8 +21,9 @@ from playground.data.vocab import END_ID, PAD_ID, UNK_ID, Vocabulary
 from playground.paths import mark_export
 from playground.savedmodel import ExportError
 
-# RE2's \w is ASCII-only; spell the Unicode word class out so "été" stays one word.
-_GRAPH_WORD = r"([\p{L}\p{N}_]+|[^\p{L}\p{N}_\s])"
+# RE2's \w is ASCII-only; spell the Unicode word class out so "été" stays one word (and
+# "सुप्रभात" with its vowel signs, \p{M}: playground.data.text's word pattern).
+_GRAPH_WORD = r"([\p{L}\p{N}\p{M}_]+|[^\p{L}\p{N}\p{M}_\s])"
 
 
 def _graph_normalize(text, lowercase: bool, unicode: bool):
@@ -61,8 +62,8 @@ def _graph_glued_left(tokens):
     quote = tf.equal(tokens, rules.QUOTE)
     quotes_so_far = tf.cumsum(tf.cast(quote, tf.int32), axis=1)
     opening, closing = quote & tf.equal(quotes_so_far % 2, 1), quote & tf.equal(quotes_so_far % 2, 0)
-    joiner = (one_of(tokens, rules.JOINERS) & tf.strings.regex_full_match(before, r".*[\p{L}\p{N}_]")
-              & tf.strings.regex_full_match(after, r"[\p{L}\p{N}_].*"))
+    joiner = (one_of(tokens, rules.JOINERS) & tf.strings.regex_full_match(before, r".*[\p{L}\p{N}\p{M}_]")
+              & tf.strings.regex_full_match(after, r"[\p{L}\p{N}\p{M}_].*"))
     joiner |= one_of(tokens, rules.NUMBER_JOINERS) & number(before) & number(after)
     joins_next = opening | joiner
     from_before = tf.concat([tf.zeros_like(edge, tf.bool), joins_next[:, :-1]], 1)

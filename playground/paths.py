@@ -27,6 +27,8 @@ _KIND_WORDS = {"model": "a Keras model file", "midi": "a MIDI file", "wav": "a W
                "table": "a CSV/TSV table", "export": "an earlier export", "file": "a file of another kind",
                "empty_dir": "an empty folder", "dir": "a folder", "missing": "nothing"}
 _TABLE_SUFFIXES = (".csv", ".tsv")
+#: Standard MIDI files (.kar: karaoke, a MIDI file with lyrics); any case.
+MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".smf")
 
 
 class PathRefused(ValueError):

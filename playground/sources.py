@@ -11,6 +11,7 @@ from pathlib import Path
 from playground.data import DataError
 from playground.data.source import BUILTIN_TEXT_NAME, Corpus, DataOptions, load_source, looks_like_pairs_file
 from playground.data.tasks import describe_tasks
+from playground.paths import MIDI_SUFFIXES
 
 MIDI_SAMPLE = "midi:sample"
 DEFAULT_MUSIC_WINDOW = 256  # training pieces of a music corpus, in tokens (0: whole tunes)
@@ -89,7 +90,6 @@ def recommended_training(source: str, transformer: bool = False) -> dict:
     if transformer and not sentences:  # sentence files have their own Transformer schedule
         values.update(warmup_steps=TRANSFORMER_WARMUP, learning_rate=min(values["learning_rate"], TRANSFORMER_MAX_RATE))
     return values
-_MIDI_SUFFIXES = (".mid", ".midi")
 
 
 def builtin_sources() -> list[dict]:
@@ -108,10 +108,10 @@ def is_music_source(source: str) -> bool:
     if source == MIDI_SAMPLE:
         return True
     path = Path(source)
-    if path.suffix.lower() in (*_MIDI_SUFFIXES, ".json"):
+    if path.suffix.lower() in (*MIDI_SUFFIXES, ".json"):
         return True
     if path.is_dir():
-        return any(p.suffix.lower() in _MIDI_SUFFIXES for p in path.rglob("*") if p.is_file())
+        return any(p.suffix.lower() in MIDI_SUFFIXES for p in path.rglob("*") if p.is_file())
     return False
 
 

@@ -227,6 +227,23 @@ def test_options_that_do_not_apply_are_named_not_silently_dropped(capsys, tmp_pa
         "--units (for RNN modes)"]
     assert unused("digits:copy", "--attention", "dot", mode="peek", cell="gru") == ["--attention (for mode attention)"]
     assert unused("digits:copy", "--task-size", "50", "--units", "8", mode="attention", cell="lstm") == []
+    for name in ("src.txt", "tgt.txt"):
+        (tmp_path / name).write_text("one\ntwo\nthree\nfour\n", encoding="utf-8")
+    parallel = f"{tmp_path / 'src.txt'}::{tmp_path / 'tgt.txt'}"  # no header line there: it was ignored unsaid
+    assert unused(parallel, "--header") == ["--header (for a sentence-pair file)"]
+    assert main(["data-info", parallel]) == 0 and "header" not in capsys.readouterr().out
+
+
+def test_a_text_file_trained_as_translation_and_an_os_error_say_why(tmp_path, capsys):
+    semicolons = tmp_path / "pairs.txt"
+    semicolons.write_text("".join(f"a{i};b{i}\n" for i in range(20)), encoding="utf-8")
+    assert main(["train", str(semicolons), "--task", "translate", "--out", str(tmp_path / "m.keras")]) == 2
+    assert ("not translate (it is read as plain text: most of its first lines have no tab; a file of pairs holds "
+            "INPUT<TAB>TARGET lines, or is named .csv") in capsys.readouterr().err
+    long_name = str(tmp_path / ("a" * 300 + ".txt"))
+    assert main(["data-info", long_name]) == 2
+    err = capsys.readouterr().err.strip()  # not "[Errno 36] File name too long: '<300 characters>'"
+    assert err.endswith(f".txt ({len(long_name):,} characters): file name too long") and len(err) < 200
 
 
 def test_epoch_samples_are_shortened_to_one_readable_line():

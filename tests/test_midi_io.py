@@ -170,6 +170,40 @@ def test_broken_files_reported_and_skipped(tmp_path):
         read_midi(tmp_path / "missing.mid")
 
 
+def _with_raw_event(path: Path, event: bytes) -> Path:
+    """``path`` with ``event`` (delta time + bytes) put first in its first track: damage mido will not write."""
+    data = bytearray(path.read_bytes())
+    at = data.index(b"MTrk")
+    length = int.from_bytes(data[at + 4:at + 8], "big")
+    data[at + 4:at + 8] = (length + len(event)).to_bytes(4, "big")
+    data[at + 8:at + 8] = event
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_damaged_tempo_signature_key_and_times_are_one_files_fault(tmp_path):
+    """A tempo of 0, a 0/x or x/255 time signature, a key of 100 sharps or a 2^28-tick delta time
+    used to abort the whole folder (ZeroDivisionError, an unnamed KeySignatureError), fill the memory,
+    or give a model file the app then refused to open."""
+    folder = tmp_path / "damaged"
+    folder.mkdir()
+    three = [("on", 0, 60, 80, 0), ("off", 0, 60, TPB), ("on", 0, 62, 80, 0), ("off", 0, 62, TPB)]
+    save(folder / "a_good.mid", [msgs(*three)])
+    tempo0 = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=0), *msgs(*three)])
+    save(folder / "b_tempo0.mid", [tempo0])
+    save(folder / "c_numerator0.mid", [msgs(("sig", 0, 4, 0), *three)])
+    _with_raw_event(save(folder / "d_denominator255.mid", [msgs(*three)]), bytes([0, 0xFF, 0x58, 4, 3, 0xFF, 24, 8]))
+    _with_raw_event(save(folder / "e_key100.mid", [msgs(*three)]), bytes([0, 0xFF, 0x59, 2, 100, 0]))
+    save(folder / "f_huge_delta.mid", [msgs(("on", 0, 60, 80, 0), ("off", 0, 60, 0x0FFFFFFF))], tpb=1)
+    (folder / "g_karaoke.kar").write_bytes((folder / "a_good.mid").read_bytes())
+    load = load_midi_folder(folder)
+    assert [t.name for t in load.tunes] == ["a_good", "b_tempo0", "c_numerator0", "d_denominator255", "g_karaoke"]
+    assert all(t.tempo_bpm == 120.0 and t.time_signature == (4, 4) for t in load.tunes)  # damage ignored
+    skipped = {Path(path).name: reason for path, reason in load.skipped}
+    assert "KeySignatureError" in skipped["e_key100.mid"]
+    assert "268,435,455 beats, over 50,000" in skipped["f_huge_delta.mid"]
+
+
 def test_folder_list_and_summary(tmp_path):
     files = make_broken_folder(tmp_path / "mixed")
     load = load_midi_folder([files["good2"], files["good"], files["empty"]])

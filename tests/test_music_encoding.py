@@ -318,10 +318,17 @@ def test_a_piano_roll_holds_repeats_as_one_note_and_names_a_bad_step(tmp_path):
     tune = tune_from_roll([[60, 64], [60, 64.0], [60], [], [67]], "r")
     assert [(n.pitch, n.start, n.duration) for n in tune.notes] == [(60, 0, 0.75), (64, 0, 0.5), (67, 1.0, 0.25)]
     assert roll_from_notes(tune.notes) == [(60, 64), (60, 64), (60,), (), (67,)]
-    for bad_pitch in (128, 60.5, "60", True):
+    for bad_pitch in (128, 60.5, "60", True, float("nan"), float("inf")):
         with pytest.raises(ValueError, match=rf"r: step 2: {bad_pitch!r} is not a MIDI pitch"):
             tune_from_roll([[60], [bad_pitch]], "r")
     bad = tmp_path / "rolls.json"
-    bad.write_text('{"train": [[[60]], [60]]}', encoding="utf-8")
+    bad.write_text('\ufeff{"train": [[[60]], [60], [[61], [200]], [[62]]]}', encoding="utf-8")  # a BOM is fine
     with pytest.raises(ValueError, match=r"rolls.json: train piece 2 is not a list of time steps"):
+        load_roll_splits(bad)
+    skipped = []  # the corpus' way: bad pieces are reported, the rest load
+    assert [t.name for t in load_roll_splits(bad, skipped)["train"]] == ["train-1", "train-4"]
+    assert skipped == [(str(bad), "train piece 2 is not a list of time steps (lists of pitches)"),
+                       (str(bad), "train piece 3: step 2: 200 is not a MIDI pitch (0..127)")]
+    bad.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(ValueError, match=r"rolls.json: not a piano-roll JSON file \(nested too deeply\)"):
         load_roll_splits(bad)

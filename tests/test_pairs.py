@@ -101,6 +101,24 @@ def test_csv_line_without_comma(tmp_path):
     assert loaded.skipped == [SkippedLine(2, "no comma separator", "lonely")]
 
 
+def test_csv_records_over_line_breaks_nul_bytes_and_huge_lines(tmp_path):
+    """A quoted CSV field may hold a line break (its pieces were pairs of their own, one fake); a
+    quote never closed is one skipped line; a NUL byte past the first 64 KiB, or a 1 MB side,
+    skips its line (they were kept, or filled the memory in training)."""
+    text = 'a,b\n"multi\nline","multi\nligne"\n"open,quote\nc,d\n' + "".join(f"e{i},f{i}\n" for i in range(25))
+    loaded = load_pairs(write(tmp_path, text, "data.csv"))
+    assert loaded.pairs[:4] == [("a", "b"), ("multi line", "multi ligne"), ("c", "d"), ("e0", "f0")]
+    assert [(s.line, s.reason) for s in loaded.skipped] == [(5, "malformed CSV quoting (a quoted field is not closed)")]
+    assert loaded.continuation_lines == 2  # the open quote costs its own line only
+    lines = [f"sentence {i}\tphrase {i}" for i in range(4000)]
+    lines[3000] = "sentence 3000\tphrase 3\x00000"
+    lines[3001] = "a" * 1_000_000 + "\tb"
+    loaded = load_pairs(write(tmp_path, "\n".join(lines)))
+    assert [(s.line, s.reason) for s in loaded.skipped] == [
+        (3001, "a NUL byte (binary data)"), (3002, "source of 1,000,000 characters, over 2,000 (not one sentence)")]
+    assert len(loaded.pairs) == 3998
+
+
 def test_line_without_tab_is_skipped_with_line_number(tmp_path):
     loaded = load_pairs(write(tmp_path, "a\tb\n\nno tab here\nc\td\n"))
     assert loaded.pairs == [("a", "b"), ("c", "d")]
@@ -129,7 +147,7 @@ def test_bad_columns(tmp_path, columns):
 def test_invalid_utf8_line_skipped_and_loading_goes_on(tmp_path):
     loaded = load_pairs(write(tmp_path, b"a\tb\nbad \xff\xfe\tline\nc\td\n"))
     assert loaded.pairs == [("a", "b"), ("c", "d")]
-    assert [(s.line, s.reason) for s in loaded.skipped] == [(2, "invalid UTF-8")]
+    assert [(s.line, s.reason) for s in loaded.skipped] == [(2, "invalid UTF-8 (Latin-1 or Windows-1252? save the file as UTF-8)")]
     assert loaded.skipped[0].text.startswith("bad ")
 
 
@@ -146,8 +164,10 @@ def test_max_lines(tmp_path):
 @pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"\n\n  \r\n"])
 def test_empty_file_is_a_data_error(tmp_path, content):
     path = write(tmp_path, content)
-    with pytest.raises(DataError, match=str(path.name)):
+    with pytest.raises(DataError, match=str(path.name)) as error:
         load_pairs(path)
+    assert str(error.value).endswith("holds only blank lines" if content.strip() == b"" and len(content) > 3
+                                     else "file is empty")
 
 
 def test_missing_file_and_directory(tmp_path):
@@ -223,7 +243,8 @@ def test_loader_never_crashes_and_accounts_for_every_line(tmp_path, data, suffix
         return
     lines = physical_lines(data)
     non_blank = sum(not is_blank(line, i == 0) for i, line in enumerate(lines))
-    assert len(loaded.pairs) + len(loaded.skipped) + (loaded.header is not None) == non_blank
+    accounted = len(loaded.pairs) + len(loaded.skipped) + (loaded.header is not None) + loaded.continuation_lines
+    assert accounted == non_blank
     assert loaded.total_lines == len(lines)
     assert all(s and t for s, t in loaded.pairs)
     assert all(1 <= s.line <= len(lines) and len(s.text) <= 80 for s in loaded.skipped)

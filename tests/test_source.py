@@ -44,7 +44,7 @@ def test_options_defaults_and_json_round_trip():
         ({"sample": "best"}, "first, random"),
         ({"val_split": 1.0}, r"\[0, 1\)"),
         ({"test_split": -0.1}, r"\[0, 1\)"),
-        ({"val_split": 0.5, "test_split": 0.5}, "< 1"),
+        ({"val_split": 0.5, "test_split": 0.5}, r"val_split \(0.5\) \+ test_split \(0.5\) must be under 1"),
         ({"max_length": 0}, "max_length"),
         ({"max_samples": -3}, "max_samples"),
         ({"task_size": 1.5}, "task_size"),
@@ -271,5 +271,5 @@ def test_every_builtin_task_loads():
 
 def test_too_few_distinct_inputs_says_so(tmp_path):
     path = write(tmp_path, "".join(f"same\tt{i}\n" for i in range(30)), "same.txt")
-    with pytest.raises(DataError, match="30 examples but only 1 distinct inputs"):
+    with pytest.raises(DataError, match="30 examples but only 1 distinct inputs; training, validation and test need at least 3"):
         load_source(str(path))

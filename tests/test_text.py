@@ -120,7 +120,9 @@ def test_word_tokens_contain_no_whitespace(text):
 
 AS_WRITTEN = ["six thousand nine hundred forty-three", "peut-être", "Qu'est-ce que c'est ?", "It costs $5.50.",
               '"Hi," he said.', 'He said "no" and "yes".', "Meet at 10:30, ok?", "1,000 people", "and/or",
-              "50% off [sic] {x}", "Tom's (big) dog.", "rock'n'roll"]
+              "50% off [sic] {x}", "Tom's (big) dog.", "rock'n'roll",
+              # Words keep their combining marks (they were cut at each: "स ु प ् रभ ा त ।").
+              "सुप्रभात।", "नमस्ते, दुनिया!", "ดีครับ", "cafe\u0301 au lait", "日本語です。", "e\u0301te\u0301-là"]
 WORD_CASES = AS_WRITTEN + ["- Yes - no -", "C# minor", "#1 fan", '"', 'a "', "", "x ' ", "3 . . 4"]  # the rules' edges too
 
 
@@ -136,7 +138,7 @@ def test_graph_detokenize_equals_python_on_every_rule():
     tf = pytest.importorskip("tensorflow")
     from pathlib import Path
 
-    from playground.export import _graph_detokenize
+    from playground.export import _graph_detokenize, _graph_tokenize
 
     lines = list(WORD_CASES)
     shared = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "tatoeba" / "tatoeba-eng-fra.txt"
@@ -146,3 +148,5 @@ def test_graph_detokenize_equals_python_on_every_rule():
     token_lists = [tokenize(normalize(line), "word") for line in lines]
     got = _graph_detokenize(tf.ragged.constant(token_lists, dtype=tf.string), "word").numpy()
     assert [g.decode("utf-8") for g in got] == [detokenize(t, "word") for t in token_lists]
+    graph_tokens = _graph_tokenize(tf.constant([normalize(line) for line in lines]), "word").to_list()
+    assert [[t.decode("utf-8") for t in row] for row in graph_tokens] == token_lists  # as training split them

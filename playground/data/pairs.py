@@ -72,6 +72,7 @@ class PairsFile:
     skipped: list[SkippedLine]  # unusable non-blank lines, in file order
     total_lines: int  # physical lines read, blank ones and the header included
     header: str | None  # the header line when one was detected/declared
+    continuation_lines: int = 0  # non-blank lines that go on a CSV record begun above (a quoted line break)
 
 
 # Byte-order marks, longest first (the UTF-32-LE mark begins with the UTF-16-LE one).
@@ -83,6 +84,13 @@ _BOMS = (
     (b"\xfe\xff", "utf-16-be", "UTF-16"),
 )
 _BINARY_SNIFF_BYTES = 1 << 16
+#: The skip reason of a line that is not UTF-8 (most often Latin-1 / Windows-1252 text).
+INVALID_UTF8 = "invalid UTF-8 (Latin-1 or Windows-1252? save the file as UTF-8)"
+# A side longer than this is not a sentence (a whole document, a lost line break): skipped with its
+# line number. Tatoeba's longest is 360 characters; a 1 MB line would fill the memory in training.
+MAX_SIDE_CHARS = 2_000
+# A quoted CSV field may hold line breaks; a quote still open after this many lines is a stray one.
+_MAX_RECORD_LINES = 20
 
 
 def decode_text(data: bytes, path) -> tuple[str | None, str]:
@@ -156,7 +164,7 @@ def read_lines(path: str | os.PathLike, *, max_lines: int | None = None) -> tupl
         lines = lines[:max_lines]
         invalid = {i for i in invalid if i < max_lines}
     if not invalid and not any(line.strip() for line in lines):
-        raise DataError(f"{path}: file is empty")
+        raise DataError(f"{path}: " + ("holds only blank lines" if any(lines) or len(lines) > 1 else "file is empty"))
     return lines, invalid
 
 
@@ -164,8 +172,11 @@ def sniff_lines(path: str | os.PathLike, size: int = 65536) -> list[str]:
     """The first lines of a text file (UTF-16/32 by byte-order mark, else UTF-8), for format
     guesses; the last one is dropped when the read limit may have cut it."""
     path = require_regular_file(path, "text file", error=DataError)
-    with open(path, "rb") as handle:
-        head = handle.read(size)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(size)
+    except OSError as error:
+        raise DataError(f"{path}: cannot read ({error.strerror or error})") from None
     for bom, codec, _ in _BOMS:
         if head.startswith(bom) and codec != "utf-8":
             text = head[len(bom):].decode(codec, errors="ignore")  # a code unit may be cut at the end
@@ -267,6 +278,29 @@ def _split_csv(line: str, delimiter: str) -> list[str]:
     return next(csv.reader([line], delimiter=delimiter))
 
 
+def _open_quote(record: str, delimiter: str) -> bool:
+    """Whether ``record`` ends inside a quoted field (it goes on on the next line)."""
+    try:
+        next(csv.reader([record], delimiter=delimiter, strict=True))
+    except csv.Error as error:
+        return "unexpected end of data" in str(error)
+    return False
+
+
+def _csv_record(lines: list[str], index: int, delimiter: str) -> tuple[list[str], int] | None:
+    """The cells of the CSV record that starts on ``lines[index]`` and the index of its last line
+    (a quoted field may hold line breaks: they become spaces); None when a quote opened there is
+    not closed within _MAX_RECORD_LINES lines. Raises csv.Error for other malformed quoting."""
+    record, last = lines[index], index
+    while _open_quote(record, delimiter):
+        if last + 1 >= len(lines) or last - index + 1 >= _MAX_RECORD_LINES:
+            return None
+        last += 1
+        record += "\n" + lines[last]
+    cells = _split_csv(record, delimiter)
+    return ([" ".join(cell.split()) for cell in cells] if last > index else cells), last
+
+
 def load_pairs(
     path: str | os.PathLike,
     *,
@@ -301,12 +335,19 @@ def load_pairs(
     header_line: str | None = None
     header_pending = header is not False  # the first non-blank line may be a header
 
+    inside_record_until = -1  # the last line of a CSV record that spans several lines
+    continuation = 0
     for index, line in enumerate(lines):
+        if index <= inside_record_until:
+            continue
         if index in invalid:
-            skipped.append(SkippedLine(index + 1, "invalid UTF-8", line[:_PREVIEW_CHARS]))
+            skipped.append(SkippedLine(index + 1, INVALID_UTF8, line[:_PREVIEW_CHARS]))
             header_pending = False
             continue
         if not line.strip():
+            continue
+        if "\x00" in line:  # binary data (the whole-file check only sees the first 64 KiB)
+            skipped.append(SkippedLine(index + 1, "a NUL byte (binary data)", line.replace("\x00", "")[:_PREVIEW_CHARS]))
             continue
         if header_pending:
             header_pending = False
@@ -317,10 +358,16 @@ def load_pairs(
                 continue
         if use_csv:
             try:
-                cells = _split_csv(line, delimiter)
+                record = _csv_record(lines, index, delimiter)
             except csv.Error:
-                skipped.append(SkippedLine(index + 1, "malformed CSV quoting", line[:_PREVIEW_CHARS]))
+                record = None
+            if record is None:
+                reason = ("malformed CSV quoting (a quoted field is not closed)" if _open_quote(line, delimiter)
+                          else "malformed CSV quoting")
+                skipped.append(SkippedLine(index + 1, reason, line[:_PREVIEW_CHARS]))
                 continue
+            cells, inside_record_until = record
+            continuation += sum(1 for text in lines[index + 1:inside_record_until + 1] if text.strip())
         else:
             cells = line.split(delimiter)
         if len(cells) < needed_cells:
@@ -330,12 +377,23 @@ def load_pairs(
             continue
         source = cells[source_column].strip()
         target = cells[target_column].strip()
-        if not source or not target:
-            reason = "empty source" if not source else "empty target"
+        reason = _unusable(source, target)
+        if reason:
             skipped.append(SkippedLine(index + 1, reason, line[:_PREVIEW_CHARS]))
             continue
         pairs.append((source, target))
-    return PairsFile(str(path), pairs, skipped, len(lines), header_line)
+    return PairsFile(str(path), pairs, skipped, len(lines), header_line, continuation)
+
+
+def _unusable(source: str, target: str) -> str | None:
+    """Why a (stripped) pair cannot be trained on, or None."""
+    if not source or not target:
+        return "empty source and target" if not (source or target) else (
+            "empty source" if not source else "empty target")
+    for side, text in (("source", source), ("target", target)):
+        if len(text) > MAX_SIDE_CHARS:
+            return f"{side} of {len(text):,} characters, over {MAX_SIDE_CHARS:,} (not one sentence)"
+    return None
 
 
 def load_parallel(source_path: str | os.PathLike, target_path: str | os.PathLike) -> PairsFile:
@@ -358,13 +416,14 @@ def load_parallel(source_path: str | os.PathLike, target_path: str | os.PathLike
         preview = f"{source}\t{target}"[:_PREVIEW_CHARS]
         if index in source_invalid or index in target_invalid:
             side = "source" if index in source_invalid else "target"
-            skipped.append(SkippedLine(index + 1, f"invalid UTF-8 in {side}", preview))
+            skipped.append(SkippedLine(index + 1, f"{INVALID_UTF8} in {side}", preview))
+            continue
+        if "\x00" in source or "\x00" in target:
+            skipped.append(SkippedLine(index + 1, "a NUL byte (binary data)", preview.replace("\x00", "")))
             continue
         source, target = source.strip(), target.strip()
-        if not source or not target:
-            reason = "empty source and target" if not (source or target) else (
-                "empty source" if not source else "empty target"
-            )
+        reason = _unusable(source, target)
+        if reason:
             skipped.append(SkippedLine(index + 1, reason, preview))
             continue
         pairs.append((source, target))

@@ -27,7 +27,7 @@ from playground.limits import MAX_TASK_SIZE, at_most
 from playground.data.text import LEVELS, detokenize, normalize, tokenize
 from playground.data.vocab import Vocabulary
 from playground.heap import collections_paused
-from playground.paths import require_regular_file
+from playground.paths import MIDI_SUFFIXES, require_regular_file
 
 #: (source tokens, target tokens); for text corpora the source is [].
 Example = tuple[list[str], list[str]]
@@ -39,7 +39,6 @@ SOURCE_KINDS = (None, "pairs", "text")
 #: Name of the built-in language-model text.
 BUILTIN_TEXT_NAME = "text:sample"
 _PARALLEL_SEPARATOR = "::"
-_MUSIC_SUFFIXES = (".mid", ".midi")
 _PAIRS_SUFFIXES = (".csv", ".tsv")
 _SKIPPED_IN_DESCRIPTION = 20
 _SNIFF_BYTES = 65536
@@ -85,9 +84,8 @@ class DataOptions:
                 raise ValueError(f"{name} must be a fraction in [0, 1); got {value!r}")
         if self.val_split + self.test_split >= 1:
             raise ValueError(
-                f"val_split + test_split must be < 1 to leave training data; got "
-                f"{self.val_split} + {self.test_split}"
-            )
+                f"val_split ({self.val_split:g}) + test_split ({self.test_split:g}) must be under 1 to leave "
+                "training data")
         for name in ("max_length", "max_samples", "task_size"):
             value = getattr(self, name)
             if value is not None and (not _is_int(value) or value < 1):
@@ -261,7 +259,7 @@ def _read_source(name: str, options: DataOptions, kind: str | None) -> tuple[str
         loaded = load_parallel(parts[0], parts[1])
         return "pairs", _swap_if_asked(loaded.pairs, options.columns, "parallel files"), loaded.skipped, None
     path = Path(name)
-    if path.is_dir() or path.suffix.lower() in _MUSIC_SUFFIXES:
+    if path.is_dir() or path.suffix.lower() in MIDI_SUFFIXES:
         _load_music_source(path)
     if path.exists() or path.is_symlink():
         require_regular_file(path, "data file", error=DataError)
@@ -413,8 +411,10 @@ def _build_corpus(name: str, options: DataOptions, kind: str | None, progress, v
     train_idx, val_idx, test_idx = split_by_key(keys, options.val_split, options.test_split, options.seed)
     if not train_idx:
         side = "inputs" if found_kind == "pairs" else "items"
-        raise DataError(f"{name}: {len(keep):,} examples but only {len(set(keys)):,} distinct {side} (the split "
-                        "keeps equal ones together): too few to leave any for training")
+        needed = 1 + (options.val_split > 0) + (options.test_split > 0)
+        equal = f"{len(keep):,} examples but only " if len(keep) > len(set(keys)) else ""
+        raise DataError(f"{name}: {equal}{len(set(keys)):,} distinct {side}; training, validation and test need "
+                        f"at least {needed} (equal {side} stay in one split): too few to leave any for training")
 
     source_vocab = target_vocab = None
     if level == "subword":

@@ -9,11 +9,14 @@ they also compile under RE2 (``tf.strings.regex_replace``).
 
 Caveat for the TF mirror: in Python ``\\w`` is Unicode-aware, in RE2 it is
 ASCII-only, so a graph version of ``WORD_PATTERN`` must spell ``\\w`` as
-``[\\p{L}\\p{N}_]`` to split accented words the same way.
+``[\\p{L}\\p{N}_]`` to split accented words the same way. A word also holds the
+combining marks inside it (Hindi vowel signs, Thai tone marks, a decomposed accent),
+which Python's ``\\w`` leaves out: ``\\p{M}`` in the graph.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -49,14 +52,34 @@ _FOLDABLE = re.compile(f"[{_ODD_SPACES}{_CURLY_SINGLE_QUOTES}{_CURLY_DOUBLE_QUOT
 _WHITESPACE_RUN = re.compile(f"[{_ASCII_WHITESPACE}]+")
 _NEEDS_COLLAPSE = re.compile(f"[{_ASCII_WHITESPACE}]{{2}}|[\t\n\r\f\v]")
 
-#: A word is a run of word characters; every other non-space char stands alone.
+#: A word is a run of word characters (and combining marks: ``_marks_class``); every other
+#: non-space char stands alone.
 WORD_PATTERN = r"\w+|[^\w\s]"
 
-_WORD_RE = re.compile(WORD_PATTERN)
+
+@functools.lru_cache(maxsize=1)
+def _marks_class() -> str:
+    """Every combining mark (Unicode category M*) as a regex class body of ranges (built on
+    first use: 40 ms)."""
+    ranges, start = [], None
+    for code in [*range(0x300, 0x20000), *range(0xE0100, 0xE01F0)]:
+        mark = unicodedata.category(chr(code))[0] == "M"
+        if mark and start is None:
+            start = code
+        elif not mark and start is not None:
+            ranges.append(f"\\U{start:08x}-\\U{code - 1:08x}")
+            start = None
+    return "".join(ranges)
+
+
+@functools.lru_cache(maxsize=1)
+def _word_re() -> re.Pattern:
+    marks = _marks_class()
+    return re.compile(rf"[\w{marks}]+|[^\w\s{marks}]")
 # Detokenisation (word level): which tokens join their left neighbour with no space. The
 # same rules run as graph ops in a SavedModel (playground.export), so they are token tests,
 # not regexes over the text.
-CLOSING = (".", ",", "!", "?", ";", ":", ")", "]", "}", "%")  # no space before
+CLOSING = (".", ",", "!", "?", ";", ":", ")", "]", "}", "%", "…", "।", "॥", "。", "、", "，", "！", "？")  # no space before
 OPENING = ("(", "[", "{", "$", "£", "¥")  # no space after
 JOINERS = ("'", "-", "/")  # no space on either side between two words: don't, forty-three, and/or
 NUMBER_JOINERS = (".", ",", ":")  # between two numbers: 5.50, 1,000, 10:30
@@ -107,7 +130,7 @@ def tokenize(text: str, level: str) -> list[str]:
         return list(text)
     if level == "subword":
         raise ValueError("subword pieces come from a trained SentencePiece model: use Vocabulary.split(text)")
-    return _WORD_RE.findall(text)
+    return _word_re().findall(text)
 
 
 def detokenize(tokens: list[str], level: str) -> str:
@@ -128,7 +151,7 @@ def detokenize(tokens: list[str], level: str) -> str:
 
 
 def _wordlike(token: str, at: int) -> bool:
-    return bool(token) and (token[at].isalnum() or token[at] == "_")
+    return bool(token) and (token[at].isalnum() or token[at] == "_" or unicodedata.category(token[at])[0] == "M")
 
 
 def _number(token: str) -> bool:

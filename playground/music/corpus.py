@@ -99,8 +99,9 @@ def load_music_source(
     if folder.suffix.lower() == ".json":  # piano rolls, usually with the dataset's own split
         if not folder.is_file():
             raise FileNotFoundError(f"{folder}: no such piano-roll file")
-        given_splits = load_roll_splits(folder)
-        load = MidiLoad([t for tunes in given_splits.values() for t in tunes])
+        bad_pieces: list[tuple[str, str]] = []
+        given_splits = load_roll_splits(folder, skipped=bad_pieces)
+        load = MidiLoad([t for tunes in given_splits.values() for t in tunes], bad_pieces)
     else:
         first = max_tunes if sample == "first" else None  # the first N: no need to read the rest
         load = load_midi_folder(folder, include_drums=include_drums, progress=progress, enough=first)

@@ -16,13 +16,17 @@ from typing import Iterable, Sequence
 import mido
 
 from playground.atomic import atomic_write
-from playground.paths import special_kind
+from playground.paths import MIDI_SUFFIXES, special_kind
 
 from .notes import DRUM_CHANNEL, Note, Tune, sort_notes
 
-MIDI_SUFFIXES = (".mid", ".midi")
 # Tempi outside this range are damaged or hostile files (60,000,000 bpm was seen); clamped on read.
 TEMPO_RANGE_BPM = (10.0, 1000.0)
+# Time signatures a model file can hold; others (a 0 numerator, a 255 denominator) are damage, ignored on read.
+SIGNATURE_DENOMINATORS = (1, 2, 4, 8, 16, 32, 64)
+# No real tune is longer (2 hours of 16th notes at 400 bpm is 48,000 beats); a damaged delta time of
+# 2^28 ticks would otherwise become hundreds of millions of grid steps and fill the memory.
+MAX_TUNE_BEATS = 50_000
 
 
 class MidiError(ValueError):
@@ -52,8 +56,8 @@ def _open_midi(path: Path) -> mido.MidiFile:
         raise MidiError(path, "is a directory, not a MIDI file") from None
     except PermissionError:
         raise MidiError(path, "permission denied") from None
-    except (OSError, ValueError, KeyError, IndexError, TypeError, UnicodeError) as exc:
-        # mido reports "MThd not found", bad data bytes, unknown status bytes... this way.
+    except Exception as exc:  # noqa: BLE001 -- mido raises many kinds (KeySignatureError, EOFError, ValueError...)
+        # "MThd not found", bad data bytes, unknown status bytes, a key of 100 sharps...: one file's fault.
         raise MidiError(path, f"not a valid MIDI file ({type(exc).__name__}: {exc})") from None
 
 
@@ -88,8 +92,12 @@ def read_midi(path: str | os.PathLike, *, include_drums: bool = False, track: in
         raise MidiError(path, f"track {track} requested but the file has {len(mid.tracks)} track(s)")
     try:
         notes, tempos, signatures = _collect(mid, include_drums=include_drums, track=track)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError) as exc:
         raise MidiError(path, f"malformed MIDI events ({type(exc).__name__}: {exc})") from None
+    end = max((n.end for n in notes), default=0.0)
+    if end > MAX_TUNE_BEATS:
+        raise MidiError(path, f"its notes last {end:,.0f} beats, over {MAX_TUNE_BEATS:,} (a damaged delta time or "
+                              "note-off?); skipped")
 
     tempo_changes = [(t / tpb, bpm) for t, bpm in tempos]
     sig_changes = [(t / tpb, sig) for t, sig in signatures]
@@ -134,10 +142,12 @@ def _collect(mid: mido.MidiFile, *, include_drums: bool, track: int | None):
             tick += msg.time
             if msg.type == "set_tempo":
                 # Files store microseconds per beat: round the bpm to 0.001 so 101 reads back as 101.0.
-                # On a clash at one tick the later track wins.
-                tempos[tick] = clamp_tempo(round(float(mido.tempo2bpm(msg.tempo)), 3))
+                # On a clash at one tick the later track wins. A tempo of 0 µs per beat is damage: ignored.
+                if msg.tempo > 0:
+                    tempos[tick] = clamp_tempo(round(float(mido.tempo2bpm(msg.tempo)), 3))
             elif msg.type == "time_signature":
-                signatures[tick] = (int(msg.numerator), int(msg.denominator))
+                if 1 <= msg.numerator <= 255 and msg.denominator in SIGNATURE_DENOMINATORS:
+                    signatures[tick] = (int(msg.numerator), int(msg.denominator))
             elif not want_notes or msg.type not in ("note_on", "note_off"):
                 continue
             elif msg.channel == DRUM_CHANNEL and not include_drums:
@@ -220,6 +230,9 @@ def load_midi_folder(path_or_paths: str | os.PathLike | Sequence[str | os.PathLi
             load.tunes.append(read_midi(f, **kw))
         except MidiError as exc:
             load.skipped.append((exc.path, exc.reason))
+        except (ValueError, ArithmeticError, TypeError, KeyError, IndexError, AttributeError, OSError,
+                RecursionError) as exc:  # a fault this reader did not foresee: still one file's, the rest load
+            load.skipped.append((str(f), f"could not be read ({type(exc).__name__}: {exc})"))
         if enough is not None and sum(1 for t in load.tunes if t.notes) >= enough:
             break
     return load

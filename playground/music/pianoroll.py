@@ -10,6 +10,7 @@ renderings do, and two voices in unison as one note.
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -42,7 +43,7 @@ def tune_from_roll(roll: Sequence[Iterable[int]], name: str = "roll", *, steps_p
 
 def _pitch(value) -> int | None:
     """A whole number 0..127 (some rolls store 73.0) → int, else None."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value != int(value):
         return None
     return int(value) if 0 <= value <= 127 else None
 
@@ -58,15 +59,17 @@ def roll_from_notes(notes: Iterable[Note], *, steps_per_beat: int = STEPS_PER_BE
     return [tuple(sorted(pitches)) for pitches in roll]
 
 
-def load_roll_splits(path: str | os.PathLike) -> dict[str, list[Tune]]:
+def load_roll_splits(path: str | os.PathLike, skipped: list | None = None) -> dict[str, list[Tune]]:
     """A JSON file ``{"train": [roll, ...], "valid": [...], "test": [...]}`` (e.g. the JSB
-    chorales) → the same splits as Tunes named ``<split>-<n>``. Raises ValueError naming the
-    file and the piece that cannot be read."""
+    chorales) → the same splits as Tunes named ``<split>-<n>``. A piece that cannot be read
+    raises ValueError naming the file and the piece, or, given a ``skipped`` list, is left
+    out and recorded there as (path, reason) while the rest load."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not a piano-roll JSON file ({exc})") from None
+        data = json.loads(path.read_text(encoding="utf-8-sig"))  # a byte-order mark is allowed
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise ValueError(f"{path}: not a piano-roll JSON file ({reason})") from None
     if not isinstance(data, dict) or not data:
         raise ValueError(f"{path}: expected an object of splits, like {{\"train\": [...], \"test\": [...]}}")
     splits = {}
@@ -75,8 +78,15 @@ def load_roll_splits(path: str | os.PathLike) -> dict[str, list[Tune]]:
             raise ValueError(f"{path}: split {split!r} is not a list of pieces")
         tunes = []
         for number, roll in enumerate(rolls, 1):
-            if not isinstance(roll, list) or not all(isinstance(step, list) for step in roll):
-                raise ValueError(f"{path}: {split} piece {number} is not a list of time steps (lists of pitches)")
-            tunes.append(tune_from_roll(roll, f"{split}-{number}"))
+            try:
+                if not isinstance(roll, list) or not all(isinstance(step, list) for step in roll):
+                    raise ValueError(f"{split} piece {number} is not a list of time steps (lists of pitches)")
+                tunes.append(tune_from_roll(roll, f"{split} piece {number}"))
+            except ValueError as exc:
+                if skipped is None:
+                    raise ValueError(f"{path}: {exc}") from None
+                skipped.append((str(path), str(exc)))
+                continue
+            tunes[-1].name = f"{split}-{number}"
         splits[split] = tunes
     return splits

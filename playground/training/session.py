@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from playground.config import ModelConfig, TrainConfig
 from playground.training import events as ev
@@ -179,8 +180,11 @@ class TrainingSession:
         corpus = self.corpus
         task = request.task or ("lm" if corpus.kind in ("text", "music") else "translate")
         if task == "translate" and corpus.kind != "pairs":
+            why = (" (it is read as plain text: most of its first lines have no tab; a file of pairs holds "
+                   "INPUT<TAB>TARGET lines, or is named .csv for comma or semicolon columns)"
+                   if corpus.kind == "text" and Path(str(request.source)).is_file() else "")
             raise SessionError(f"{request.source}: a {corpus.kind} source trains a language model (task lm), "
-                               "not translate")
+                               f"not translate{why}")
         if self.resume_model is not None:
             resume.check_same_data(request, meta, corpus)
             self.model_config = self.resume_model.config

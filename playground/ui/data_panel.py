@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from playground.data.subword import DEFAULT_SUBWORD_VOCAB, MAX_SUBWORD_VOCAB, MIN_SUBWORD_VOCAB
+from playground.paths import MIDI_SUFFIXES
 from playground.ui import dialogs
 from playground.ui.data_loading import Progress, load_and_summarise, quick_preview
 from playground.ui.workers import run_job
@@ -365,7 +366,7 @@ class DataPanel(QWidget):
     # -- loading ---------------------------------------------------------------------------
 
     def choose_file(self):
-        path = dialogs.open_file(self, "Open a dataset", "Data (*.txt *.tsv *.csv *.mid *.midi *.json);;All files (*)",
+        path = dialogs.open_file(self, "Open a dataset", "Data (*.txt *.tsv *.csv *.mid *.midi *.kar *.json);;All files (*)",
                                  kind="data")
         if path:
             self.open_path(path)
@@ -404,7 +405,7 @@ class DataPanel(QWidget):
         progress = self._progress = Progress()
         progress.changed.connect(lambda fraction, what: self._show_progress(request, source, fraction, what))
         path = Path(source)
-        if path.is_file() and path.suffix.lower() not in (".mid", ".midi", ".json"):  # text files only
+        if path.is_file() and path.suffix.lower() not in (*MIDI_SUFFIXES, ".json"):  # text files only
             run_job(lambda: quick_preview(source), lambda rows: self._show_quick(request, rows))
         music = self.music_choice()
         run_job(lambda: load_and_summarise(source, options, progress, music),
