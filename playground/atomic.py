@@ -28,6 +28,8 @@ def _temp_prefix(path: Path) -> str:
 def _pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
+    if os.name == "nt":  # os.kill(pid, 0) there sends CTRL_C_EVENT: the age rule alone decides
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -110,15 +112,18 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def new_file_mode(path: Path) -> int:
-    """Permission bits for a file written at ``path``: those of the file it replaces, else
-    0666 minus the umask (mkstemp's 0600 would hide it from other users)."""
+def new_file_mode(path: Path, *, folder: bool = False) -> int:
+    """Permission bits for a file (``folder``: a folder) written at ``path``: those of what it
+    replaces, else 0666 (0777) minus the umask (mkstemp's 0600 and mkdtemp's 0700 would hide it
+    from other users, a model server's among them)."""
     try:
-        return stat.S_IMODE(path.stat().st_mode)
+        if path.is_dir() == folder:  # a folder replacing a file takes no file mode (0644 has no x)
+            return stat.S_IMODE(path.stat().st_mode)
     except OSError:
-        umask = os.umask(0)  # the only portable way to read the umask
-        os.umask(umask)
-        return 0o666 & ~umask
+        pass
+    umask = os.umask(0)  # the only portable way to read the umask
+    os.umask(umask)
+    return (0o777 if folder else 0o666) & ~umask
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -> Path:
@@ -163,6 +168,7 @@ def atomic_replace_dir(path: str | os.PathLike, fill: Callable[[Path], object]) 
     tmp = temp_dir_for(path)
     try:
         fill(tmp)
+        os.chmod(tmp, new_file_mode(path, folder=True))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from playground.cli_interrupt import EXIT_INTERRUPTED, Interrupt
+from playground.cli_interrupt import EXIT_INTERRUPTED, EXIT_TERMINATED, Interrupt
 from playground import cli_notes
 from playground.cli_parser import EXIT_ERROR, stdin_lines
 from playground.cli_parser import build_parser as _build_parser
@@ -473,7 +473,7 @@ def cmd_info(args) -> int:
     from playground.modelfile import read_meta
     from playground.sources import music_options
 
-    meta = read_meta(args.model)
+    meta = read_meta(args.model, check_weights_too=True)  # a file that would not load is not "fine"
     info = {
         "model": str(args.model),
         "task": meta.get("task"),
@@ -553,8 +553,8 @@ def main(argv=None) -> int:
             return code
     except KeyboardInterrupt:
         interrupt.ignore_more()
-        print(f"playground {command}: interrupted; {kept.text}", file=sys.stderr, flush=True)
-        return EXIT_INTERRUPTED
+        print(f"playground {command}: {interrupt.what}; {kept.text}", file=sys.stderr, flush=True)
+        return interrupt.exit_code
     except BrokenPipeError:
         return 0
     except Exception as exc:  # one clear line, never a traceback unless asked
@@ -580,7 +580,7 @@ def entry_point() -> int:
     as TensorFlow's import does, makes CPython kill itself with SIGINT at shutdown even
     though the exception was handled; ``os._exit`` skips that: all was saved or cleaned up.)"""
     code = main()
-    if code == EXIT_INTERRUPTED:
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

@@ -90,6 +90,8 @@ class ModelConfig:
         _check_range("encoder_layers", self.encoder_layers, 1, 12)
         _check_range("decoder_layers", self.decoder_layers, 1, 12)
         _check_range("max_positions", self.max_positions, 0, 1 << 16)
+        _check_range("max_source_length", self.max_source_length, 0, 1 << 16)  # a model file's claim, bounded
+        _check_range("max_target_length", self.max_target_length, 0, 1 << 16)
         if self.is_transformer and isinstance(self.d_model, int) and isinstance(self.heads, int) \
                 and self.d_model % self.heads:
             raise ConfigError(f"d_model ({self.d_model}) must be a multiple of heads ({self.heads})")

@@ -18,6 +18,7 @@ from playground.atomic import atomic_replace_dir
 from playground.data import text as rules
 from playground.data.text import UNICODE_REPLACEMENTS
 from playground.data.vocab import END_ID, PAD_ID, UNK_ID, Vocabulary
+from playground.limits import MAX_GENERATED_TOKENS
 from playground.paths import mark_export
 from playground.savedmodel import ExportError
 
@@ -129,6 +130,7 @@ def build_translate_ids_fn(model):
     def translate_ids(ids):
         ids = tf.concat([ids, tf.zeros([tf.shape(ids)[0], 1], tf.int32)], axis=1)  # never zero-length
         max_length = tf.cast(tf.cast(tf.maximum(longest_target, tf.shape(ids)[1]), tf.float32) * 1.5, tf.int32) + 2
+        max_length = tf.minimum(max_length, MAX_GENERATED_TOKENS)  # as limits.output_length
         output_ids, _, _ = greedy(ids, tf.shape(ids)[0], max_length, max_length)
         return {"output_ids": output_ids}
 

@@ -76,8 +76,9 @@ def max_input_tokens(max_source_length: int) -> int:
 
 def output_length(max_target_length: int, source_width: int) -> int:
     """Output tokens a decode allows for sources ``source_width`` tokens wide: room for outputs
-    a little longer than any seen in training (``max_target_length``)."""
-    return int(max(max(int(max_target_length), 1), int(source_width)) * 1.5) + 2
+    a little longer than any seen in training (``max_target_length``), never over
+    MAX_GENERATED_TOKENS (a crafted model file could claim 10^9)."""
+    return min(int(max(max(int(max_target_length), 1), int(source_width)) * 1.5) + 2, MAX_GENERATED_TOKENS)
 
 
 def check_texts(texts, what: str = "texts") -> list[str]:

@@ -63,9 +63,17 @@ def read_archive_config(path) -> dict:
         return validate_config(path, read_json_member(path, archive, "config.json"))
 
 
-def read_meta(path) -> dict:
-    """The model's meta (config, vocabularies, data, history, metrics) without loading weights."""
-    config = read_archive_config(path)["config"]
+def read_meta(path, *, check_weights_too: bool = False) -> dict:
+    """The model's meta (config, vocabularies, data, history, metrics) without loading weights;
+    ``check_weights_too``: also the check :func:`load_model` makes of the weights (their
+    parameter count and HDF5 structure, no Keras), so a file that would not load says so."""
+    from playground.config import ModelConfig
+
+    path = Path(path)
+    with check_archive(path) as archive:
+        config = validate_config(path, read_json_member(path, archive, "config.json"))["config"]
+        if check_weights_too:
+            check_weights(path, archive, ModelConfig.from_dict(config["model_config"]))
     return {**config["meta"], "model_config": config["model_config"]}
 
 

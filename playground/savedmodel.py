@@ -38,9 +38,30 @@ def export_model(model, path, export_format: str = "savedmodel", *, quantize: st
         raise ExportError("Only translation models have a 'translate' signature; this is a language model "
                           "(export it as onnx or tflite)")
     _check_tools(export_format)
-    if keras.backend.backend() == "tensorflow":
+    if keras.backend.backend() != "tensorflow":
+        return _export_in_tensorflow(model, Path(path), export_format, quantize, model_path)
+    try:
         return _export_here(model, path, export_format, quantize, model_path)
-    return _export_in_tensorflow(model, Path(path), export_format, quantize, model_path)
+    except ExportError:
+        raise
+    except Exception as exc:
+        reason = _write_failure(exc)
+        if reason is None:
+            raise
+        # Not TensorFlow's "{{function_node __wrapped__SaveV2…}} <hidden temporary>…": the folder asked for.
+        raise ExportError(f"{path}: could not write the export ({reason}); nothing was changed") from exc
+
+
+_WRITE_FAILURES = ("No space left on device", "Disk quota exceeded", "Read-only file system", "Permission denied",
+                   "File too large")
+
+
+def _write_failure(exc: Exception) -> str | None:
+    """Why writing failed, in the system's words (an OSError's, or one inside a TensorFlow
+    error's text), lower-cased; None for other errors."""
+    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    found = next((reason for reason in _WRITE_FAILURES if reason.lower() in text.lower()), None)
+    return found.lower() if found else None
 
 
 def export_savedmodel(model, path, *, model_path: str | None = None) -> Path:

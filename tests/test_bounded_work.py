@@ -83,6 +83,19 @@ def test_absurd_sizes_are_refused_when_the_weights_do_not_match(tiny_model_file,
     off_by_one = _copy_with(tiny_model_file, tmp_path / "off.keras", replace={"config.json": json.dumps(config)})
     with pytest.raises(ModelFileError, match=r"off.keras: the weights hold [\d,]+ parameters, the config declares"):
         load_model(off_by_one)
+    assert main(["info", str(off_by_one)]) == 2  # info said such a file was fine; translate refused it
+
+
+def test_a_claimed_output_length_is_bounded(tiny_model_file, tmp_path):
+    """A crafted max_target_length of 10^9 made translate take 13 GB; 10^5 printed 100,000 tokens."""
+    from playground.limits import MAX_GENERATED_TOKENS, output_length
+
+    config = _config(tiny_model_file)
+    config["config"]["model_config"]["max_target_length"] = 10**9
+    crafted = _copy_with(tiny_model_file, tmp_path / "long.keras", replace={"config.json": json.dumps(config)})
+    with pytest.raises(ModelFileError, match="max_target_length must be a whole number between 0 and 65536"):
+        read_meta(crafted)
+    assert output_length(60_000, 10) == MAX_GENERATED_TOKENS and output_length(20, 10) == 32
 
 
 def test_parameter_count_from_config_matches_keras():

@@ -15,7 +15,7 @@ TRAIN = ["train", "digits:reverse", "--units", "32", "--embedding-dim", "16", "-
          "--task-size", "20000", "--batch-size", "256"]
 
 
-def _interrupt(out, trigger: str | None, delay: float = 0.0):
+def _interrupt(out, trigger: str | None, delay: float = 0.0, signal_number=signal.SIGINT):
     """Starts ``playground train``, sends SIGINT ``delay`` s after a stderr line containing
     ``trigger`` (or after start when None) → (return code, stderr)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -30,23 +30,25 @@ def _interrupt(out, trigger: str | None, delay: float = 0.0):
             if trigger in line:
                 break
         time.sleep(delay)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signal_number)
     _, rest = process.communicate(timeout=300)
     return process.returncode, "".join(lines) + rest
 
 
-def _assert_one_clean_line(code, err, kept_words):
-    assert code == 130, err[-2000:]
-    assert "Traceback" not in err and "Exception ignored" not in err, err[-2000:]
-    interrupted = [line for line in err.splitlines() if "interrupted" in line]
+def _assert_one_clean_line(code, err, kept_words, signal_number=signal.SIGINT):
+    assert code == 128 + signal_number, err[-2000:]
+    assert "Traceback" not in err and "Exception ignored" not in err and "ERROR:" not in err, err[-2000:]
+    word = "terminated (SIGTERM)" if signal_number == signal.SIGTERM else "interrupted"
+    interrupted = [line for line in err.splitlines() if word in line]
     assert len(interrupted) == 1 and kept_words in interrupted[0], err[-2000:]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("delay", [0.5, 1.5])  # while Python, then TensorFlow, is being imported
-def test_ctrl_c_at_start_up(tmp_path, delay):
-    code, err = _interrupt(tmp_path / "m.keras", None, delay)
-    _assert_one_clean_line(code, err, "nothing was written")
+# While Python, then TensorFlow, is being imported; SIGTERM (timeout, docker stop) as Ctrl-C, exit 143.
+@pytest.mark.parametrize("delay, signal_number", [(0.5, signal.SIGINT), (1.5, signal.SIGTERM)])
+def test_ctrl_c_at_start_up(tmp_path, delay, signal_number):
+    code, err = _interrupt(tmp_path / "m.keras", None, delay, signal_number)
+    _assert_one_clean_line(code, err, "nothing was written", signal_number)
     assert not (tmp_path / "m.keras").exists()
 
 

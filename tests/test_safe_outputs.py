@@ -139,6 +139,40 @@ def test_a_save_killed_half_way_leaves_nothing_at_the_next_write(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras", "other.mid"]
 
 
+def test_a_new_folder_or_file_is_readable_by_others_as_the_umask_says(tmp_path):
+    """Exports were built in mkdtemp's 0700 folder and moved as they were: a model server
+    running as another user could not read them."""
+    from playground.atomic import atomic_replace_dir
+
+    previous = os.umask(0o022)
+    try:
+        folder = atomic_replace_dir(tmp_path / "export", lambda tmp: (tmp / "saved_model.pb").write_bytes(b"x"))
+        written = atomic_write(tmp_path / "m.keras", lambda handle: handle.write(b"PK"))
+    finally:
+        os.umask(previous)
+    assert oct(folder.stat().st_mode & 0o777) == oct(0o755) and oct(written.stat().st_mode & 0o777) == oct(0o644)
+    folder.chmod(0o750)  # a replaced folder keeps its mode
+    assert atomic_replace_dir(folder, lambda tmp: None).stat().st_mode & 0o777 == 0o750
+
+
+def test_a_full_disk_during_an_export_is_said_plainly(tiny_model, tmp_path, monkeypatch):
+    """TensorFlow's "{{function_node __wrapped__SaveV2…}} <hidden temporary>…; No space left on
+    device [Op:SaveV2]" was the message; the folder asked for and the reason are."""
+    import playground.savedmodel as savedmodel
+
+    def full_disk(model, path, *args):
+        raise RuntimeError("{{function_node __wrapped__SaveV2_dtypes_29}} .sm.95.x.playground-tmp/variables/"
+                           "variables_temp/part-00000; No space left on device [Op:SaveV2]")
+
+    monkeypatch.setattr(savedmodel, "_export_here", full_disk)
+    with pytest.raises(savedmodel.ExportError) as error:
+        savedmodel.export_model(tiny_model, tmp_path / "sm")
+    assert str(error.value) == f"{tmp_path / 'sm'}: could not write the export (no space left on device); nothing was changed"
+    monkeypatch.setattr(savedmodel, "_export_here", lambda *args: 1 / 0)  # other faults stay what they are
+    with pytest.raises(ZeroDivisionError):
+        savedmodel.export_model(tiny_model, tmp_path / "sm")
+
+
 def test_temporaries_of_a_live_process_and_foreign_files_are_kept(tmp_path):
     mine = tmp_path / f".model.keras.{os.getpid()}.abc{TEMP_SUFFIX}"
     mine.write_bytes(b"being written right now")

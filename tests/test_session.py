@@ -48,6 +48,38 @@ def test_session_trains_evaluates_and_saves_once(tmp_path, monkeypatch):
     assert all(len(m) == 3 for m in meta["test_mistakes"])
 
 
+def test_one_run_per_model_file_and_a_callback_error_keeps_the_finished_epoch(tmp_path):
+    """Two runs on one output overwrote each other's checkpoints, the last save winning unsaid; a
+    user callback failing at the last EpochEnd lost that finished epoch (the file held one less
+    than the result reported, model_path None)."""
+    from playground.modelfile import read_meta
+    from playground.output_lock import OutputLock
+    from playground.paths import PathRefused
+
+    out = tmp_path / "m.keras"
+    request = TrainRequest("digits:reverse", str(out), data_options={"task_size": 200}, model=TINY_MODEL,
+                           train={"epochs": 2, "batch_size": 32, "device": "cpu"})
+    with OutputLock(out), pytest.raises(PathRefused, match="another training run .* is writing this model file"):
+        train(request)
+    refused_while_training = []
+
+    def callback(event):
+        if isinstance(event, ev.EpochEnd) and event.epoch == 0:
+            with pytest.raises(PathRefused) as refused, OutputLock(out):
+                pass
+            refused_while_training.append(str(refused.value))
+        if isinstance(event, ev.EpochEnd) and event.epoch == 1:
+            raise RuntimeError("a bug in my callback")
+
+    result = train(request, callback)
+    assert refused_while_training  # the run held the lock while it trained
+    assert result.status == "error" and result.message.startswith("RuntimeError: a bug in my callback")
+    assert f"the last finished epoch (2) is kept in {out}" in result.message and result.model_path == str(out)
+    assert read_meta(out)["epochs_completed"] == result.epochs_completed == 2
+    with OutputLock(out):  # released when the run ended
+        pass
+
+
 def test_interrupt_during_evaluation_keeps_the_trained_model(tmp_path, monkeypatch):
     import playground.inference.evaluate as evaluate
 

@@ -72,7 +72,7 @@ class SessionResult:
     epochs_completed: int
     history: dict
     metrics: dict  # test-split metrics ({} when there is no test split or evaluation was stopped)
-    model_path: str | None  # where the final model was saved; None when nothing new was written
+    model_path: str | None  # where the model was saved (a failed run: its last checkpoint); None: nothing written
     train_config: TrainConfig | None = None
 
 
@@ -194,7 +194,14 @@ class TrainingSession:
         self.train_config = resolve_train_config(request.source, request.train, self.model_config.is_transformer)
 
     def run(self) -> SessionResult:
-        """Trains, evaluates and saves; failures of training are a result, not an exception."""
+        """Trains, evaluates and saves; failures of training are a result, not an exception.
+        Raises PathRefused while another run writes the same model file."""
+        from playground.output_lock import OutputLock
+
+        with OutputLock(self.request.out):
+            return self._run_locked()
+
+    def _run_locked(self) -> SessionResult:
         self.prepare()
         log = self._tensorboard_log()
         user_callback = self.callback
@@ -238,8 +245,9 @@ class TrainingSession:
         result = trainer.run()
         self._stopped.clear()  # a Stop from now on stops the evaluation
         if result.status in ev.FAILED or result.model is None:
+            kept = self.request.out if trainer.saved_epoch else None  # this run's last checkpoint
             return SessionResult(result.model, result.status, result.message, result.epochs_completed,
-                                 result.history, {}, None, self.train_config)
+                                 result.history, {}, kept, self.train_config)
         try:
             metrics = self._evaluate(result.model)
         except BaseException:  # Ctrl-C or a crash while scoring: the trained model is kept

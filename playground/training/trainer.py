@@ -96,6 +96,8 @@ class Trainer:
         self.model_config = resume_model.config if resume_model is not None else \
             complete_model_config(model_config, corpus)
         self.model = resume_model
+        self.saved_epoch = 0  # the last epoch this run wrote to checkpoint_path (0: none)
+        self._finished = None  # (epoch count, weights) at the end of the last finished epoch
         # False: the epoch that ends the run is not written here; the caller saves the final
         # model once (with its test metrics) instead of twice.
         self.checkpoint_last_epoch = checkpoint_last_epoch
@@ -168,9 +170,29 @@ class Trainer:
         try:
             return self._run()
         except Exception as exc:  # reported to the caller as an event, the app keeps going
-            message = f"{type(exc).__name__}: {exc}"
+            from playground.modelfile import ModelFileError
+
+            said = str(exc) if isinstance(exc, ModelFileError) else f"{type(exc).__name__}: {exc}"  # it names the file
+            message = f"{said}{self._keep_finished_epoch()}"
             self.callback(ev.TrainFinished("error", message, self._epochs_completed()))
             return TrainResult(self.model, "error", message, self._epochs_completed(), self._history(), exc)
+
+    def _keep_finished_epoch(self) -> str:
+        """After an error (a callback's, say, at the last EpochEnd): an epoch that finished but was
+        not yet written goes to the checkpoint, so the file holds what the result reports."""
+        if not self.checkpoint_path or self._finished is None or self._finished[0] <= self.saved_epoch:
+            return ""
+        epochs, weights = self._finished
+        try:
+            from playground.modelfile import save_model
+
+            self.model.set_weights(weights)
+            self.model.meta["epochs_completed"] = epochs
+            save_model(self.model, self.checkpoint_path)
+        except Exception:  # noqa: BLE001 -- the error being reported matters more
+            return ""
+        self.saved_epoch = epochs
+        return f"; the last finished epoch ({epochs}) is kept in {self.checkpoint_path}"
 
     def _epochs_completed(self) -> int:
         return int(self.model.meta.get("epochs_completed", 0)) if self.model is not None else 0
@@ -287,6 +309,7 @@ class Trainer:
             history["epochs"].append(record)
             model.meta["epochs_completed"] = epoch + 1
             good_weights = model.get_weights()
+            self._finished = (epoch + 1, good_weights)
             val_loss = record.get("val_loss")
             if val_loss is not None and val_loss < best_val - 1e-4:
                 best_val, epochs_without_gain = val_loss, 0
@@ -303,6 +326,7 @@ class Trainer:
                 from playground.modelfile import save_model
 
                 written = str(save_model(model, self.checkpoint_path))
+                self.saved_epoch = epoch + 1
             self._emit(ev.EpochEnd(epoch, record["train_loss"], record["train_token_accuracy"],
                                    record.get("val_loss"), record.get("val_token_accuracy"),
                                    record.get("val_exact_match"), record.get("samples", []),
