@@ -25,11 +25,12 @@ def _temp_prefix(path: Path) -> str:
     return f".{path.name}.{os.getpid()}."
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (another user's counts)."""
     if pid == os.getpid():
         return True
-    if os.name == "nt":  # os.kill(pid, 0) there sends CTRL_C_EVENT: the age rule alone decides
-        return True
+    if os.name == "nt":  # os.kill(pid, 0) there would send CTRL_C_EVENT
+        return _windows_pid_alive(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -37,6 +38,21 @@ def _pid_alive(pid: int) -> bool:
     except (PermissionError, OSError):
         return True  # exists, owned by someone else
     return True
+
+
+def _windows_pid_alive(pid: int) -> bool:
+    import ctypes
+
+    kernel32 = ctypes.windll.kernel32
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return False
+    code = ctypes.c_ulong()
+    try:
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+    finally:
+        kernel32.CloseHandle(handle)
+    return code.value == 259  # STILL_ACTIVE
 
 
 def _owner_pid(name: str) -> int | None:
@@ -67,7 +83,7 @@ def remove_stale_temporaries(directory: str | os.PathLike) -> list[Path]:
             old = now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER_SECONDS
         except OSError:
             continue
-        if pid != os.getpid() and (old or not _pid_alive(pid)):
+        if pid != os.getpid() and (old or not pid_alive(pid)):
             path = Path(entry.path)
             try:
                 if entry.is_dir(follow_symlinks=False):

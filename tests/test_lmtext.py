@@ -57,6 +57,9 @@ def test_invalid_utf8_lines_are_skipped(tmp_path):
     loaded = load_text(write(tmp_path, b"good line\nbad \xc3\x28 line\nanother\n"))
     assert loaded.items == ["good line", "another"]
     assert [(s.line, s.reason) for s in loaded.skipped] == [(2, "invalid UTF-8")]
+    loaded = load_text(write(tmp_path, b"good line\nbad \xc3\x28 line\nnul \x00 here\nanother\n"))  # one NUL: one line
+    assert loaded.items == ["good line", "another"]
+    assert [(s.line, s.reason) for s in loaded.skipped] == [(2, "invalid UTF-8"), (3, "a NUL byte (binary data)")]
 
 
 def test_max_lines(tmp_path):

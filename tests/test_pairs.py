@@ -111,12 +111,13 @@ def test_csv_records_over_line_breaks_nul_bytes_and_huge_lines(tmp_path):
     assert [(s.line, s.reason) for s in loaded.skipped] == [(5, "malformed CSV quoting (a quoted field is not closed)")]
     assert loaded.continuation_lines == 2  # the open quote costs its own line only
     lines = [f"sentence {i}\tphrase {i}" for i in range(4000)]
+    lines[3] = "sentence 3\tphrase \x003"  # in the first 64 KiB too: one line, not a binary file
     lines[3000] = "sentence 3000\tphrase 3\x00000"
     lines[3001] = "a" * 1_000_000 + "\tb"
     loaded = load_pairs(write(tmp_path, "\n".join(lines)))
-    assert [(s.line, s.reason) for s in loaded.skipped] == [
+    assert [(s.line, s.reason) for s in loaded.skipped] == [(4, "a NUL byte (binary data)"),
         (3001, "a NUL byte (binary data)"), (3002, "source of 1,000,000 characters, over 2,000 (not one sentence)")]
-    assert len(loaded.pairs) == 3998
+    assert len(loaded.pairs) == 3997
 
 
 def test_line_without_tab_is_skipped_with_line_number(tmp_path):

@@ -110,16 +110,60 @@ def test_a_run_shows_its_test_figures_survives_a_restart_and_can_be_deleted(qtbo
     assert third.state.runs == []
 
 
-def test_orphaned_run_files_of_ended_apps_do_not_pile_up(dirs, qtbot, messages):
-    runs = dirs / "data" / "runs"
-    runs.mkdir(parents=True)
-    orphan = runs / "run-20260101-120000-999999-3.keras"  # pid 999999: an app that is gone
-    orphan.write_bytes(b"PK")
-    other = runs / "notes.txt"
-    other.write_text("not ours")
-    window = open_window(qtbot)
-    assert not orphan.exists() and other.exists()
+def test_no_model_is_lost_with_its_record(dirs, qtbot, messages, tiny_model_file):
+    """A damaged runs.json (or a newer app's) made the next start delete every run's model as an
+    orphan; two apps on one folder kept only the last saver's records (its twin's model went
+    at the next start); one bad record stopped the app from starting."""
+    import json
+    import shutil
+
+    from playground.ui.run_store import RunStore
+    from playground.ui.state import AppState
+
+    folder = dirs / "data" / "runs"
+    folder.mkdir(parents=True)
+    model = folder / "run-20260101-120000-999999-1.keras"  # pid 999999: an app that is gone
+    shutil.copy(tiny_model_file, model)
+    records = folder / "runs.json"
+    records.write_text('{"version": 1, "runs": [{"number": 1, "source": "digits:rev', encoding="utf-8")
+    window = open_window(qtbot)  # the damaged list is set aside; the run comes back from its model
+    assert model.exists() and (folder / "runs.json.bad").exists()
+    assert [(r.status, r.checkpoint) for r in window.state.runs] == [("recovered", str(model))]
+    assert "was damaged; it is kept as runs.json.bad" in window.statusBar().currentMessage()
     window.close()
+
+    newer = {"version": 2, "runs": [{"number": 7, "what": "a newer app's"}]}
+    records.write_text(json.dumps(newer), encoding="utf-8")
+    state = AppState(RunStore(dirs / "data"))
+    state.load_runs()
+    assert state.runs == [] and "newer version" in state.runs_problem
+    state.save_runs()
+    assert json.loads(records.read_text(encoding="utf-8")) == newer and model.exists()  # left alone
+
+    good = {"number": 3, "source": "digits:copy", "model_config": {"mode": "basic"}, "train_config": {},
+            "checkpoint": str(model), "status": "done"}
+    records.write_text(json.dumps({"version": 1, "runs": [good, {"number": "x", "status": "done"}]}), encoding="utf-8")
+    first, second = AppState(RunStore(dirs / "data")), AppState(RunStore(dirs / "data"))  # two apps at once
+    for state in (first, second):
+        state.load_runs()
+        assert [r.number for r in state.runs] == [3] and "1 damaged run record(s)" in state.runs_problem
+    first.new_run(source="digits:sort", model_config={"mode": "peek"}, train_config={})
+    twin = str(folder / "run-20260101-120001-999998-4.keras")  # the other app's file name (another pid)
+    second.new_run(source="dates:iso", model_config={"mode": "feedback"}, train_config={}, checkpoint=twin)
+    third = AppState(RunStore(dirs / "data"))
+    third.load_runs()
+    assert sorted(r.source for r in third.runs) == ["dates:iso", "digits:copy", "digits:sort"]
+    assert len({r.number for r in third.runs}) == 3  # both were number 4: made unique
+    third.set_model(object(), str(model))  # in use: deleting its run keeps the file for now
+    third.delete_run(next(r for r in third.runs if r.checkpoint == str(model)))
+    assert model.exists()
+    fourth = AppState(RunStore(dirs / "data"))
+    fourth.load_runs()  # deleted by the user: it goes now, and does not come back
+    assert not model.exists() and all(r.checkpoint != str(model) for r in fourth.runs)
+    unreadable = folder / "run-20260101-120000-999999-9.keras"
+    unreadable.write_bytes(b"PK")
+    fourth.load_runs()
+    assert unreadable.exists() and all(r.checkpoint != str(unreadable) for r in fourth.runs)
 
 
 def test_runs_view_is_live_while_training_and_time_leaves_out_pauses(qtbot, window):

@@ -79,8 +79,11 @@ def load_text(
     if not isinstance(window, int) or window < _MIN_WINDOW:
         raise ValueError(f"window must be an integer >= {_MIN_WINDOW} characters, got {window!r}")
     lines, invalid = read_lines(path, max_lines=max_lines)
-    skipped = [SkippedLine(i + 1, "invalid UTF-8", lines[i][:_PREVIEW_CHARS]) for i in sorted(invalid)]
-    kept = [line.strip() for i, line in enumerate(lines) if i not in invalid and line.strip()]
+    binary = {i for i, line in enumerate(lines) if "\x00" in line and i not in invalid}
+    skipped = sorted([SkippedLine(i + 1, "invalid UTF-8", lines[i][:_PREVIEW_CHARS]) for i in invalid]
+                     + [SkippedLine(i + 1, "a NUL byte (binary data)", lines[i].replace("\x00", "")[:_PREVIEW_CHARS])
+                        for i in binary], key=lambda s: s.line)
+    kept = [line.strip() for i, line in enumerate(lines) if i not in invalid and i not in binary and line.strip()]
     if not kept:
         raise DataError(f"{path}: no readable text (all lines are blank or invalid UTF-8)")
     if mode == "auto":

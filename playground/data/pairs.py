@@ -96,7 +96,8 @@ _MAX_RECORD_LINES = 20
 def decode_text(data: bytes, path) -> tuple[str | None, str]:
     """``data`` of a text file → (text, encoding name) when a byte-order mark names a
     UTF-16/32 encoding (decoded whole, mark dropped), else (None, "UTF-8") for the caller to
-    decode line by line. Refuses binary data (NUL bytes with no UTF-16/32 mark)."""
+    decode line by line. Refuses binary data (NUL bytes, 1 % of the first 64 KiB or beside bytes
+    that are not UTF-8, with no UTF-16/32 mark)."""
     for bom, codec, name in _BOMS:
         if data.startswith(bom):
             if codec == "utf-8":
@@ -106,8 +107,11 @@ def decode_text(data: bytes, path) -> tuple[str | None, str]:
             except UnicodeDecodeError as error:
                 raise DataError(f"{path}: starts with a {name} byte-order mark but is not valid {name} "
                                 f"(byte {error.start + len(bom)})") from None
-    nul = data.find(b"\x00", 0, _BINARY_SNIFF_BYTES)
-    if nul >= 0:
+    head = data[:_BINARY_SNIFF_BYTES]
+    nul = head.find(b"\x00")
+    # A few NUL bytes in text cost their lines (skipped); many, or with bytes that are not UTF-8, a binary file.
+    if nul >= 0 and any(count >= max(4, len(head) / 100) for count in (
+            head.count(b"\x00"), head.decode("utf-8", "replace").count("\ufffd"))):
         raise DataError(f"{path}: looks like a binary file (a NUL byte at offset {nul}), not text; "
                         "a text file must be UTF-8 (or UTF-16/32 with a byte-order mark)")
     return None, "UTF-8"

@@ -108,6 +108,8 @@ class MainWindow(QMainWindow):
         self.data_panel.corpus_loaded.connect(self._remember_source)
         self._restore_settings()
         self.state.load_runs()
+        if self.state.runs_problem:
+            self.statusBar().showMessage(self.state.runs_problem, 30000)
         self._update_train_actions()
         for field in [*self.findChildren(QLineEdit), *self.findChildren(QPlainTextEdit)]:  # spin boxes too
             field.installEventFilter(self)

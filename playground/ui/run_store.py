@@ -2,9 +2,11 @@
 the app's data folder (``$PLAYGROUND_DATA_DIR``, else the platform's app-data location).
 
 Each training run writes one model file, ``runs/run-<time>-<pid>-<n>.keras`` (its epoch
-checkpoints, then its final model). Deleting a run deletes that file; a file no record
-refers to, left by an app that has ended, is removed at the next start, so nothing piles up.
-Qt-free except for asking Qt where the app-data folder is.
+checkpoints, then its final model). Deleting a run deletes that file (one still in use is
+listed as deleted and goes at the next start). A model is never deleted for want of a record:
+a file no record refers to, left by an app that has ended (a damaged ``runs.json``, a second
+app on the same folder), comes back as a recovered run. Two apps on one folder merge their
+records when they save. Qt-free except for asking Qt where the app-data folder is.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 import time
 from pathlib import Path
 
-from playground.atomic import atomic_write, remove_stale_temporaries
+from playground.atomic import atomic_write, pid_alive, remove_stale_temporaries
 
 ENV_DIR = "PLAYGROUND_DATA_DIR"
 RUNS_FILE = "runs.json"
@@ -34,21 +36,14 @@ def data_dir() -> Path:
     return Path(location or Path.home() / ".local" / "share" / "seq2seq-playground")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
 class RunStore:
     """Reads and writes the run records; names and cleans up the runs' model files."""
 
     def __init__(self, directory: Path | None = None):
         self.folder = Path(directory or data_dir()) / "runs"
+        self.problem: str | None = None  # what went wrong reading the records, for the user
+        self.read_only = False  # the records belong to a newer app: leave them alone
+        self.deleted: set[str] = set()  # model files of runs the user deleted (none come back)
 
     @property
     def records_path(self) -> Path:
@@ -58,30 +53,68 @@ class RunStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         return self.folder / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{number}.keras"
 
-    def load(self) -> list[dict]:
-        """The saved run records (oldest first); a damaged file is set aside, never fatal."""
+    def _read(self) -> dict | None:
+        """The records file's content; None when there is none; ValueError when damaged."""
         try:
             data = json.loads(self.records_path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
-                raise ValueError("not a runs file")
-            if int(data.get("version", 0)) > VERSION:
-                return []  # written by a newer app: leave it alone
-            return [r for r in data["runs"] if isinstance(r, dict)]
         except FileNotFoundError:
-            return []
-        except (OSError, ValueError, TypeError):
+            return None
+        except (OSError, UnicodeDecodeError, RecursionError) as exc:
+            raise ValueError(str(exc)) from None
+        if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
+            raise ValueError("not a runs file")
+        return data
+
+    def load(self) -> list[dict]:
+        """The saved run records (oldest first); a damaged file is set aside (its runs come back
+        from their model files), a newer app's is left alone; never fatal."""
+        try:
+            data = self._read()
+        except ValueError:  # json.JSONDecodeError too
             try:
                 self.records_path.replace(self.records_path.with_suffix(".json.bad"))
             except OSError:
                 pass
+            self.problem = (f"The run list {self.records_path} was damaged; it is kept as {RUNS_FILE}.bad, and "
+                            "the runs come back from their model files")
             return []
+        if data is None:
+            return []
+        version = data.get("version", 0)
+        if not isinstance(version, int) or version > VERSION:
+            self.read_only = True
+            self.problem = (f"The run list {self.records_path} was written by a newer version of the app: this "
+                            "version leaves it (and its runs' models) alone and keeps this session's runs unrecorded")
+            return []
+        self.deleted = {p for p in data.get("deleted", []) if isinstance(p, str)}
+        return [r for r in data["runs"] if isinstance(r, dict)]
 
     def save(self, records: list[dict]) -> None:
-        text = json.dumps({"version": VERSION, "runs": records}, ensure_ascii=False, default=_plain)
+        """Writes ``records``, keeping those another app on this folder wrote since (merged by
+        model file), unless the user deleted them here."""
+        if self.read_only:
+            return
         try:
-            atomic_write(self.records_path, lambda handle: handle.write(text.encode("utf-8")))
+            with _folder_lock(self.folder):
+                try:
+                    on_disk = self._read() or {}
+                except ValueError:
+                    on_disk = {}
+                ours = {_key(r) for r in records}
+                deleted = self.deleted | {p for p in on_disk.get("deleted", []) if isinstance(p, str)}
+                theirs = [r for r in on_disk.get("runs", []) if isinstance(r, dict) and _key(r) not in ours
+                          and r.get("checkpoint") not in deleted]
+                deleted = sorted(p for p in deleted if Path(p).exists())  # gone files need no entry
+                text = json.dumps({"version": VERSION, "runs": theirs + records, "deleted": deleted},
+                                  ensure_ascii=False, default=_plain)
+                atomic_write(self.records_path, lambda handle: handle.write(text.encode("utf-8")))
         except OSError:
             pass  # runs are kept in memory for this session either way
+
+    def forget(self, path: str | None) -> None:
+        """A run's model file the user deleted (kept on disk while in use): never brought back."""
+        if path:
+            self.deleted.add(str(path))
 
     def delete_model(self, path: str | None) -> None:
         """Deletes a run's model file, only if it is one of ours (inside the runs folder)."""
@@ -91,21 +124,57 @@ class RunStore:
         if path.parent.resolve() == self.folder.resolve() and _RUN_FILE.match(path.name):
             path.unlink(missing_ok=True)
 
-    def remove_orphans(self, referenced: set[str]) -> list[Path]:
-        """Run files no record refers to, whose app has ended (and stale temporaries)."""
-        removed = []
-        if not self.folder.is_dir():
-            return removed
+    def orphans(self, referenced: set[str]) -> list[Path]:
+        """Run files no record refers to, whose app has ended, oldest first: the caller recovers
+        them as runs. Files of runs the user deleted go now (and stale temporaries)."""
+        found = []
+        if not self.folder.is_dir() or self.read_only:
+            return found
         remove_stale_temporaries(self.folder)
         keep = {str(Path(p).resolve()) for p in referenced if p}
-        for path in self.folder.iterdir():
+        deleted = {str(Path(p).resolve()) for p in self.deleted}
+        for path in sorted(self.folder.iterdir()):
             match = _RUN_FILE.match(path.name)
             if not match or str(path.resolve()) in keep:
                 continue
-            if int(match["pid"]) != os.getpid() and not _alive(int(match["pid"])):
+            if int(match["pid"]) == os.getpid() or pid_alive(int(match["pid"])):
+                continue  # another app's run in progress: that app records it
+            if str(path.resolve()) in deleted:
                 path.unlink(missing_ok=True)
-                removed.append(path)
-        return removed
+            else:
+                found.append(path)
+        return found
+
+
+def _key(record: dict) -> str:
+    """What identifies a run record across apps: its model file (else its number)."""
+    return str(record.get("checkpoint") or f"#{record.get('number')}")
+
+
+class _folder_lock:
+    """The records file's lock while one app reads, merges and writes it (waits up to 5 s)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def __enter__(self):
+        from playground.output_lock import OutputLock
+        from playground.paths import PathRefused
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                self._lock = OutputLock(self.folder / RUNS_FILE).__enter__()
+                return self
+            except PathRefused:
+                if time.monotonic() > deadline:
+                    raise OSError("the run list is locked by another app") from None
+                time.sleep(0.05)
+
+    def __exit__(self, *exc):
+        self._lock.__exit__(*exc)
+        return False
 
 
 def _plain(value):

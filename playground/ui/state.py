@@ -85,8 +85,18 @@ class Run:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Run":
+        """A saved record → Run; ValueError for a damaged one (a field missing or of the wrong kind)."""
         values = {key: data[key] for key in cls._SAVED if key in data}
-        run = cls(**values)
+        try:
+            run = cls(**values)
+        except TypeError as exc:
+            raise ValueError(str(exc)) from None
+        kinds = {"number": int, "source": str, "model_config": dict, "train_config": dict, "status": str,
+                 "batch_loss": list, "epochs": list, "metrics": dict, "mistakes": list}
+        wrong = [key for key, kind in kinds.items() if not isinstance(getattr(run, key), kind)
+                 or isinstance(getattr(run, key), bool)]
+        if wrong or not all(isinstance(e, dict) for e in run.epochs) or not isinstance(run.checkpoint, (str, type(None))):
+            raise ValueError(f"damaged run record ({', '.join(wrong) or 'epochs or checkpoint'})")
         if run.status == "running":  # the app ended while it trained: its last checkpoint is what is left
             run.status, run.message = "stopped", "The app ended while this run trained; its last epoch is kept"
         return run
@@ -103,6 +113,26 @@ class Run:
                   mistakes=list(meta.get("test_mistakes", [])), owned=False, model=model,
                   seconds=float(epochs[-1].get("elapsed", 0.0)) if epochs else 0.0,
                   parameters=int(model.count_params()))
+        if run.epochs:
+            run.batches_per_epoch = max(1, len(run.batch_loss) // len(run.epochs))
+        return run
+
+    @classmethod
+    def recovered(cls, number: int, path, meta: dict) -> "Run":
+        """A run record rebuilt from a run's model file (its record was lost)."""
+        from playground.config import ModelConfig
+        from playground.models.params import parameter_count
+
+        history = meta.get("history", {})
+        epochs = list(history.get("epochs", []))
+        run = cls(number, str(meta.get("source", "?")), dict(meta["model_config"]), dict(meta.get("train_config", {})),
+                  checkpoint=str(path), status="recovered",
+                  message="Its record was lost (a damaged run list, or another app on the same folder); "
+                          "rebuilt from its model file",
+                  batch_loss=list(history.get("batch_loss", [])), epochs=epochs, metrics=dict(meta.get("metrics", {})),
+                  mistakes=list(meta.get("test_mistakes", [])), device=str(meta.get("device", "")),
+                  parameters=parameter_count(ModelConfig.from_dict(meta["model_config"])),
+                  seconds=float(epochs[-1].get("elapsed", 0.0)) if epochs else 0.0)
         if run.epochs:
             run.batches_per_epoch = max(1, len(run.batch_loss) // len(run.epochs))
         return run
@@ -126,6 +156,7 @@ class AppState(QObject):
         self.runs: list[Run] = []
         self.device: str | None = None
         self.store = store
+        self.runs_problem = ""  # what went wrong reading the runs of earlier sessions
         self._numbers = itertools.count(1)
 
     # -- data ------------------------------------------------------------------------------
@@ -151,13 +182,42 @@ class AppState(QObject):
     # -- runs ------------------------------------------------------------------------------
 
     def load_runs(self) -> None:
-        """The runs of earlier sessions (their models load when used); orphaned files go."""
+        """The runs of earlier sessions (their models load when used). A damaged record is
+        skipped; a model file whose record was lost comes back as a recovered run; numbers two
+        apps gave alike are made unique. ``runs_problem`` says what went wrong, if anything."""
         if self.store is None:
             return
-        self.runs = [Run.from_dict(r) for r in self.store.load()]
-        self.store.remove_orphans({r.checkpoint for r in self.runs if r.owned})
-        self._numbers = itertools.count(max((r.number for r in self.runs), default=0) + 1)
+        runs, damaged = [], 0
+        for record in self.store.load():
+            try:
+                runs.append(Run.from_dict(record))
+            except ValueError:
+                damaged += 1
+        self._numbers = itertools.count(max((r.number for r in runs), default=0) + 1)
+        seen = set()
+        for run in runs:
+            if run.number in seen:
+                run.number = next(self._numbers)
+            seen.add(run.number)
+        recovered = 0
+        for path in self.store.orphans({r.checkpoint for r in runs if r.owned}):
+            from playground.modelfile import ModelFileError, read_meta
+
+            try:
+                runs.append(Run.recovered(next(self._numbers), path, read_meta(path)))
+                recovered += 1
+            except (ModelFileError, ValueError, OSError, KeyError, TypeError):
+                pass  # not readable as a model: left where it is
+        self.runs = runs
+        problems = [self.store.problem] if self.store.problem else []
+        if damaged:
+            problems.append(f"{damaged} damaged run record(s) in {self.store.records_path} skipped")
+        if recovered and not self.store.problem:
+            problems.append(f"{recovered} run(s) recovered from model files whose records were lost")
+        self.runs_problem = "; ".join(problems)
         self.runs_changed.emit()
+        if damaged or recovered:
+            self.save_runs()
 
     def save_runs(self) -> None:
         """Writes every run's record; one still training is recorded too, so its checkpoint is
@@ -186,8 +246,10 @@ class AppState(QObject):
         if run.status == "running":
             raise ValueError("This run is still training: stop it first")
         self.runs.remove(run)
-        if run.owned and self.store is not None and run.checkpoint != self.model_path:
-            self.store.delete_model(run.checkpoint)
+        if run.owned and self.store is not None:
+            self.store.forget(run.checkpoint)
+            if run.checkpoint != self.model_path:  # a model in use stays until the next start
+                self.store.delete_model(run.checkpoint)
         self.runs_changed.emit()
         self.save_runs()
 
