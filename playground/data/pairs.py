@@ -284,6 +284,8 @@ def _split_csv(line: str, delimiter: str) -> list[str]:
 
 def _open_quote(record: str, delimiter: str) -> bool:
     """Whether ``record`` ends inside a quoted field (it goes on on the next line)."""
+    if '"' not in record:
+        return False  # the common line: no parse needed
     try:
         next(csv.reader([record], delimiter=delimiter, strict=True))
     except csv.Error as error:
