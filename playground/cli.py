@@ -106,7 +106,7 @@ def cmd_data_info(args) -> int:
             continue  # a music source's extra (histogram, summary) is for --json
         if key == "header" and (corpus.kind != "pairs" or "::" in args.source):  # parallel files have none
             continue
-        if key == "header" and value is None and is_sentence_file(args.source) and "::" not in args.source:
+        if key == "header" and value is None and is_sentence_file(args.source):
             print("  header: none (line 1 is data; --header if it names the columns)")
             continue
         print(f"  {key}: {json.dumps(value, ensure_ascii=False, default=_json_default)}")

@@ -56,35 +56,31 @@ def save_model(model, path, *, include_optimizer: bool = True) -> Path:
         raise ModelFileError(f"{path}: could not save the model ({exc})") from exc
 
 
-def read_archive_config(path) -> dict:
-    """Validates the archive without building anything → its top-level ``config.json``."""
-    path = Path(path)
-    with check_archive(path) as archive:
-        return validate_config(path, read_json_member(path, archive, "config.json"))
-
-
-def read_meta(path, *, check_weights_too: bool = False) -> dict:
-    """The model's meta (config, vocabularies, data, history, metrics) without loading weights;
-    ``check_weights_too``: also the check :func:`load_model` makes of the weights (their
-    parameter count and HDF5 structure, no Keras), so a file that would not load says so."""
-    from playground.config import ModelConfig
-
-    path = Path(path)
-    with check_archive(path) as archive:
-        config = validate_config(path, read_json_member(path, archive, "config.json"))["config"]
-        if check_weights_too:
-            check_weights(path, archive, ModelConfig.from_dict(config["model_config"]))
-    return {**config["meta"], "model_config": config["model_config"]}
-
-
-def load_model(path, *, compile: bool = True):
-    """→ a built :class:`Seq2SeqModel` with its weights (and optimizer state when saved)."""
+def read_archive_config(path, *, check_weights_too: bool = False) -> dict:
+    """Validates the archive without building anything → its top-level ``config.json``;
+    ``check_weights_too``: also the weights' parameter count and HDF5 structure (no Keras)."""
     from playground.config import ModelConfig
 
     path = Path(path)
     with check_archive(path) as archive:
         config = validate_config(path, read_json_member(path, archive, "config.json"))
-        check_weights(path, archive, ModelConfig.from_dict(config["config"]["model_config"]))
+        if check_weights_too:
+            check_weights(path, archive, ModelConfig.from_dict(config["config"]["model_config"]))
+    return config
+
+
+def read_meta(path, *, check_weights_too: bool = False) -> dict:
+    """The model's meta (config, vocabularies, data, history, metrics) without loading weights;
+    ``check_weights_too``: also the check :func:`load_model` makes of the weights, so a file
+    that would not load says so."""
+    config = read_archive_config(path, check_weights_too=check_weights_too)["config"]
+    return {**config["meta"], "model_config": config["model_config"]}
+
+
+def load_model(path, *, compile: bool = True):
+    """→ a built :class:`Seq2SeqModel` with its weights (and optimizer state when saved)."""
+    path = Path(path)
+    read_archive_config(path, check_weights_too=True)
 
     import keras
 

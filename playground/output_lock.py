@@ -3,15 +3,17 @@ a script) would overwrite each other's checkpoints, and the one that saved last 
 without a word. A run holds an operating-system lock on its output for as long as it trains;
 the system drops it when the process ends, however it ends, so a crash leaves no stale lock.
 
-The lock files live in the temporary folder (one per output path, named by its hash), not
-beside the user's model.
+The lock files live in the temporary folder (one per path, named by its hash), not beside
+the user's model. :func:`held_lock` is the same lock, waited for (the app's run list).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from playground.paths import PathRefused
@@ -29,6 +31,28 @@ def _lock_path(output: Path) -> Path:
     return folder / f"{digest}.lock"
 
 
+def _try_lock(path: Path):
+    """→ (the open lock file, holding ``path``'s lock; closing it drops the lock, None when
+    another process holds it, the holder's pid as written or "")."""
+    handle = open(_lock_path(path), "a+")
+    try:
+        if os.name == "nt":
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip()
+        handle.close()
+        return None, holder
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle, ""
+
+
 class OutputLock:
     """Context manager: holds ``output``'s lock, or raises PathRefused naming the process that does."""
 
@@ -37,25 +61,11 @@ class OutputLock:
         self._handle = None
 
     def __enter__(self) -> "OutputLock":
-        handle = open(_lock_path(self.output), "a+")
-        try:
-            if os.name == "nt":
-                handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-            else:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.seek(0)
-            holder = handle.read().strip()
-            handle.close()
+        self._handle, holder = _try_lock(self.output)
+        if self._handle is None:
             who = f"process {holder}" if holder.isdigit() else "another process"
             raise PathRefused(f"{self.output}: another training run ({who}) is writing this model file; "
-                              "wait for it to end, or choose another output") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        self._handle = handle
+                              "wait for it to end, or choose another output")
         return self
 
     def __exit__(self, *exc) -> bool:
@@ -63,3 +73,20 @@ class OutputLock:
             self._handle.close()  # closing drops the lock
             self._handle = None
         return False
+
+
+@contextlib.contextmanager
+def held_lock(path: str | os.PathLike, wait_seconds: float = 5.0):
+    """``path``'s lock, waited for up to ``wait_seconds`` (then OSError)."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        handle, _ = _try_lock(Path(path))
+        if handle is not None:
+            break
+        if time.monotonic() > deadline:
+            raise OSError(f"{path}: locked by another process")
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        handle.close()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playground.data import DataError
-from playground.data.pairs import SkippedLine, read_lines
+from playground.data.pairs import NUL_LINE, SkippedLine, read_lines
 
 #: The built-in sample the project ships (original text written for it).
 BUILTIN_TEXT_PATH = Path(__file__).resolve().parents[2] / "assets" / "text" / "sample.txt"
@@ -81,7 +81,7 @@ def load_text(
     lines, invalid = read_lines(path, max_lines=max_lines)
     binary = {i for i, line in enumerate(lines) if "\x00" in line and i not in invalid}
     skipped = sorted([SkippedLine(i + 1, "invalid UTF-8", lines[i][:_PREVIEW_CHARS]) for i in invalid]
-                     + [SkippedLine(i + 1, "a NUL byte (binary data)", lines[i].replace("\x00", "")[:_PREVIEW_CHARS])
+                     + [SkippedLine(i + 1, NUL_LINE, lines[i].replace("\x00", "")[:_PREVIEW_CHARS])
                         for i in binary], key=lambda s: s.line)
     kept = [line.strip() for i, line in enumerate(lines) if i not in invalid and i not in binary and line.strip()]
     if not kept:

@@ -86,6 +86,8 @@ _BOMS = (
 _BINARY_SNIFF_BYTES = 1 << 16
 #: The skip reason of a line that is not UTF-8 (most often Latin-1 / Windows-1252 text).
 INVALID_UTF8 = "invalid UTF-8 (Latin-1 or Windows-1252? save the file as UTF-8)"
+#: The skip reason of a line holding a NUL byte (the whole-file check only sees the first 64 KiB).
+NUL_LINE = "a NUL byte (binary data)"
 # A side longer than this is not a sentence (a whole document, a lost line break): skipped with its
 # line number. Tatoeba's longest is 360 characters; a 1 MB line would fill the memory in training.
 MAX_SIDE_CHARS = 2_000
@@ -352,8 +354,8 @@ def load_pairs(
             continue
         if not line.strip():
             continue
-        if "\x00" in line:  # binary data (the whole-file check only sees the first 64 KiB)
-            skipped.append(SkippedLine(index + 1, "a NUL byte (binary data)", line.replace("\x00", "")[:_PREVIEW_CHARS]))
+        if "\x00" in line:
+            skipped.append(SkippedLine(index + 1, NUL_LINE, line.replace("\x00", "")[:_PREVIEW_CHARS]))
             continue
         if header_pending:
             header_pending = False
@@ -425,7 +427,7 @@ def load_parallel(source_path: str | os.PathLike, target_path: str | os.PathLike
             skipped.append(SkippedLine(index + 1, f"{INVALID_UTF8} in {side}", preview))
             continue
         if "\x00" in source or "\x00" in target:
-            skipped.append(SkippedLine(index + 1, "a NUL byte (binary data)", preview.replace("\x00", "")))
+            skipped.append(SkippedLine(index + 1, NUL_LINE, preview.replace("\x00", "")))
             continue
         source, target = source.strip(), target.strip()
         reason = _unusable(source, target)

@@ -52,30 +52,32 @@ _FOLDABLE = re.compile(f"[{_ODD_SPACES}{_CURLY_SINGLE_QUOTES}{_CURLY_DOUBLE_QUOT
 _WHITESPACE_RUN = re.compile(f"[{_ASCII_WHITESPACE}]+")
 _NEEDS_COLLAPSE = re.compile(f"[{_ASCII_WHITESPACE}]{{2}}|[\t\n\r\f\v]")
 
-#: A word is a run of word characters (and combining marks: ``_marks_class``); every other
+#: A word is a run of word characters (and combining marks: ``_word_re``); every other
 #: non-space char stands alone.
 WORD_PATTERN = r"\w+|[^\w\s]"
 
 
+def _is_mark(char: str) -> bool:
+    """A combining mark (Unicode category M*): part of the word it follows."""
+    return unicodedata.category(char)[0] == "M"
+
+
 @functools.lru_cache(maxsize=1)
-def _marks_class() -> str:
-    """Every combining mark (Unicode category M*) as a regex class body of ranges (built on
-    first use: 40 ms)."""
+def _word_re() -> re.Pattern:
+    """WORD_PATTERN with every combining mark counted as a word character (the class of mark
+    ranges is built on first use: 40 ms)."""
     ranges, start = [], None
     for code in [*range(0x300, 0x20000), *range(0xE0100, 0xE01F0)]:
-        mark = unicodedata.category(chr(code))[0] == "M"
+        mark = _is_mark(chr(code))
         if mark and start is None:
             start = code
         elif not mark and start is not None:
             ranges.append(f"\\U{start:08x}-\\U{code - 1:08x}")
             start = None
-    return "".join(ranges)
-
-
-@functools.lru_cache(maxsize=1)
-def _word_re() -> re.Pattern:
-    marks = _marks_class()
+    marks = "".join(ranges)
     return re.compile(rf"[\w{marks}]+|[^\w\s{marks}]")
+
+
 # Detokenisation (word level): which tokens join their left neighbour with no space. The
 # same rules run as graph ops in a SavedModel (playground.export), so they are token tests,
 # not regexes over the text.
@@ -151,7 +153,7 @@ def detokenize(tokens: list[str], level: str) -> str:
 
 
 def _wordlike(token: str, at: int) -> bool:
-    return bool(token) and (token[at].isalnum() or token[at] == "_" or unicodedata.category(token[at])[0] == "M")
+    return bool(token) and (token[at].isalnum() or token[at] == "_" or _is_mark(token[at]))
 
 
 def _number(token: str) -> bool:

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from playground.atomic import atomic_write, pid_alive, remove_stale_temporaries
+from playground.output_lock import held_lock
 
 ENV_DIR = "PLAYGROUND_DATA_DIR"
 RUNS_FILE = "runs.json"
@@ -95,7 +96,8 @@ class RunStore:
         if self.read_only:
             return
         try:
-            with _folder_lock(self.folder):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with held_lock(self.records_path):  # another app on this folder may be saving
                 try:
                     on_disk = self._read() or {}
                 except ValueError:
@@ -149,32 +151,6 @@ class RunStore:
 def _key(record: dict) -> str:
     """What identifies a run record across apps: its model file (else its number)."""
     return str(record.get("checkpoint") or f"#{record.get('number')}")
-
-
-class _folder_lock:
-    """The records file's lock while one app reads, merges and writes it (waits up to 5 s)."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-
-    def __enter__(self):
-        from playground.output_lock import OutputLock
-        from playground.paths import PathRefused
-
-        self.folder.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                self._lock = OutputLock(self.folder / RUNS_FILE).__enter__()
-                return self
-            except PathRefused:
-                if time.monotonic() > deadline:
-                    raise OSError("the run list is locked by another app") from None
-                time.sleep(0.05)
-
-    def __exit__(self, *exc):
-        self._lock.__exit__(*exc)
-        return False
 
 
 def _plain(value):

@@ -104,18 +104,9 @@ class Run:
     @classmethod
     def from_model(cls, number: int, model, name: str) -> "Run":
         """A run record for a model opened from a file (its saved history)."""
-        meta = model.meta
-        history = meta.get("history", {})
-        epochs = list(history.get("epochs", []))
-        run = cls(number, meta.get("source", name), model.config.to_dict(), dict(meta.get("train_config", {})),
-                  checkpoint=name, status="loaded", batch_loss=list(history.get("batch_loss", [])),
-                  epochs=epochs, metrics=dict(meta.get("metrics", {})),
-                  mistakes=list(meta.get("test_mistakes", [])), owned=False, model=model,
-                  seconds=float(epochs[-1].get("elapsed", 0.0)) if epochs else 0.0,
-                  parameters=int(model.count_params()))
-        if run.epochs:
-            run.batches_per_epoch = max(1, len(run.batch_loss) // len(run.epochs))
-        return run
+        return cls._from_meta(number, model.meta, model.config.to_dict(), int(model.count_params()),
+                              source=model.meta.get("source", name), checkpoint=name, status="loaded", owned=False,
+                              model=model)
 
     @classmethod
     def recovered(cls, number: int, path, meta: dict) -> "Run":
@@ -123,16 +114,22 @@ class Run:
         from playground.config import ModelConfig
         from playground.models.params import parameter_count
 
+        config = dict(meta["model_config"])
+        return cls._from_meta(number, meta, config, parameter_count(ModelConfig.from_dict(config)),
+                              source=str(meta.get("source", "?")), checkpoint=str(path), status="recovered",
+                              message="Its record was lost (a damaged run list, or another app on the same "
+                                      "folder); rebuilt from its model file", device=str(meta.get("device", "")))
+
+    @classmethod
+    def _from_meta(cls, number: int, meta: dict, model_config: dict, parameters: int, *, source: str,
+                   **fields) -> "Run":
+        """A run record from a model's meta: its curves, figures and test mistakes."""
         history = meta.get("history", {})
         epochs = list(history.get("epochs", []))
-        run = cls(number, str(meta.get("source", "?")), dict(meta["model_config"]), dict(meta.get("train_config", {})),
-                  checkpoint=str(path), status="recovered",
-                  message="Its record was lost (a damaged run list, or another app on the same folder); "
-                          "rebuilt from its model file",
+        run = cls(number, source, model_config, dict(meta.get("train_config", {})),
                   batch_loss=list(history.get("batch_loss", [])), epochs=epochs, metrics=dict(meta.get("metrics", {})),
-                  mistakes=list(meta.get("test_mistakes", [])), device=str(meta.get("device", "")),
-                  parameters=parameter_count(ModelConfig.from_dict(meta["model_config"])),
-                  seconds=float(epochs[-1].get("elapsed", 0.0)) if epochs else 0.0)
+                  mistakes=list(meta.get("test_mistakes", [])), parameters=parameters,
+                  seconds=float(epochs[-1].get("elapsed", 0.0)) if epochs else 0.0, **fields)
         if run.epochs:
             run.batches_per_epoch = max(1, len(run.batch_loss) // len(run.epochs))
         return run
@@ -185,6 +182,8 @@ class AppState(QObject):
         """The runs of earlier sessions (their models load when used). A damaged record is
         skipped; a model file whose record was lost comes back as a recovered run; numbers two
         apps gave alike are made unique. ``runs_problem`` says what went wrong, if anything."""
+        from playground.modelfile import ModelFileError, read_meta
+
         if self.store is None:
             return
         runs, damaged = [], 0
@@ -201,8 +200,6 @@ class AppState(QObject):
             seen.add(run.number)
         recovered = 0
         for path in self.store.orphans({r.checkpoint for r in runs if r.owned}):
-            from playground.modelfile import ModelFileError, read_meta
-
             try:
                 runs.append(Run.recovered(next(self._numbers), path, read_meta(path)))
                 recovered += 1
